@@ -1,0 +1,3 @@
+module github.com/rocketgo/rocketgo
+
+go 1.24
