@@ -1,0 +1,47 @@
+# RocketGo developer targets. `make run` and `make test` are the two a
+# newcomer needs; the README explains the rest.
+
+GO       ?= go
+BIN      := bin
+CMDS     := $(notdir $(wildcard cmd/*))
+FUZZTIME ?= 5m
+
+.PHONY: all build run test test-short vet fmt-check fuzz bench clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# run starts what exists so far in the foreground, config from conf/, data
+# and logs under ./run/. Ctrl-C stops it cleanly.
+run: build
+	@mkdir -p run/logs
+	ROCKETMQ_LOG_DIR=$(CURDIR)/run/logs ./scripts/run-local.sh
+
+# test is the one command CI runs (.ci/run): format, vet, race tests of the
+# main module, then the interop module against the official Go client.
+test: fmt-check vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 15m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+# fuzz runs every fuzz target of the main module for FUZZTIME each.
+fuzz:
+	./scripts/fuzz-all.sh $(FUZZTIME)
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+clean:
+	rm -rf $(BIN)

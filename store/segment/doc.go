@@ -1,0 +1,68 @@
+// Package segment owns the memory-mapped, fixed-size files the store is
+// built from, and ordered lists of them in one directory.
+//
+// A File is created at its full size (preallocated with fallocate, falling
+// back to ftruncate), mapped read/write with MAP_SHARED and named by the
+// 20-digit zero-padded logical offset of its first byte, so
+// "00000000001073741824" holds offsets [1073741824, 1073741824+size). The
+// commit log, the consume queues and their tests all use this naming.
+//
+// # Positions
+//
+// Every File tracks two positions, both read and written atomically:
+//
+//   - wrote: bytes appended so far. Append and AppendWith copy or fill bytes
+//     at wrote and only then publish the new wrote, so a reader that sees a
+//     position also sees the bytes below it.
+//   - flushed: bytes known to be on stable storage. Flush syncs [flushed,
+//     wrote) through the File's Syncer and advances flushed only when the
+//     sync succeeded, so a failed fsync is never reported as durable.
+//
+// Appending is single-writer: the owner (the commit log's put lock, a consume
+// queue's lock) serialises Append, AppendWith, SetWrotePosition and
+// ZeroRange. Readers may run concurrently with the writer.
+//
+// # Views and their lifetime
+//
+// Slice returns a view into the mapping, not a copy. A view is valid only
+// while the reader holds the File:
+//
+//	if !f.Hold() {
+//		return errGone // closed or destroyed: the file is going away
+//	}
+//	b, err := f.Slice(pos, n)
+//	... use b ...
+//	f.Release() // b must not be touched after this
+//
+// Close and Destroy do not wait for readers. They mark the File closed (Hold
+// then fails) and drop the owner's reference; the mapping is unmapped when the
+// last holder calls Release. Destroy removes the file name from the directory
+// at once (Linux keeps the inode alive for the mapping), so a new file with the
+// same name may be created while old views are still being read. A view must
+// never be used after Release, and never after Destroy/Close unless the reader
+// took Hold before and has not yet released.
+//
+// # Lists
+//
+// A List is the ordered set of Files in one directory (the commit log, or one
+// consume queue). OpenList loads every file whose name is a 20-digit number,
+// skips names ending in ".bad" (quarantined) and ".tmp" (an interrupted
+// creation), and fails with an error naming the file when a name is not a
+// 20-digit number or a file has the wrong size. Loaded files are marked fully
+// written and flushed; recovery (the owner's job) then sets the tail with
+// TruncateDirty or SetWrotePosition.
+//
+// New files are preallocated under "<name>.tmp" and renamed into place, and
+// the directory is fsynced, so a crash never leaves a short file under a
+// segment name.
+//
+// Expiry removes files from the head with DeleteFirstFiles, which never
+// removes the last (active) file. A corrupt tail is moved aside with
+// QuarantineFrom, which renames files to "<name>.bad" and never deletes data.
+//
+// # Fault injection
+//
+// Flush goes through a Syncer (msync with MS_SYNC by default). Tests replace
+// it with File.SetSyncer or List.SetSyncer to make a sync fail; the flushed
+// position then stays where it was and the error is returned.
+package segment
