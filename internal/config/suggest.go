@@ -44,7 +44,7 @@ var knownConfigs = []struct {
 	typ  reflect.Type
 }{
 	{"name server", reflect.TypeOf(Namesrv{})},
-	// broker added with Broker
+	{"broker", reflect.TypeOf(Broker{})},
 }
 
 // unknownKeyMessage explains an unknown key and suggests the closest known
