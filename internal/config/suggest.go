@@ -67,7 +67,7 @@ func unknownKeyMessage(key string, s *schema) string {
 // suggest returns the known key closest to key, or "" when nothing is close.
 // It tries the misnamings table, then a case-insensitive match, then the
 // smallest edit distance (ignoring case) within about a quarter of the key's
-// length.
+// length, then a known key that starts with it.
 func suggest(key string, s *schema) string {
 	lower := strings.ToLower(key)
 	if k, ok := misnamings[lower]; ok {
@@ -89,6 +89,16 @@ func suggest(key string, s *schema) string {
 			if d := editDistance(lower, strings.ToLower(k)); d < bestDist {
 				best, bestDist = f.key, d
 			}
+		}
+	}
+	if best != "" || len(lower) < 8 {
+		return best
+	}
+	// A key written without its suffix (autoCreateTopic for
+	// autoCreateTopicEnable): the shortest key it starts.
+	for _, f := range s.fields {
+		if strings.HasPrefix(strings.ToLower(f.key), lower) && (best == "" || len(f.key) < len(best)) {
+			best = f.key
 		}
 	}
 	return best
