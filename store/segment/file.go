@@ -354,7 +354,8 @@ func (f *File) pageRange(from, to int) []byte {
 	return f.data[start:end]
 }
 
-// ZeroRange clears bytes [from, to) of the mapping and syncs them. Owners use
+// ZeroRange clears bytes [from, to) of the mapping and syncs them (nothing is
+// written when they are already zero). Owners use
 // it to wipe data past a truncation point so a later recovery scan cannot
 // mistake stale bytes for valid ones. It must not overlap bytes readers use.
 func (f *File) ZeroRange(from, to int) error {
@@ -366,6 +367,9 @@ func (f *File) ZeroRange(from, to int) error {
 		return fmt.Errorf("zero %s: %w", f.path, ErrClosed)
 	}
 	defer f.Release()
+	if isZero(f.data[from:to]) {
+		return nil // nothing to wipe: do not dirty pages
+	}
 	clear(f.data[from:to])
 	f.flushMu.Lock()
 	defer f.flushMu.Unlock()
@@ -373,6 +377,21 @@ func (f *File) ZeroRange(from, to int) error {
 		return fmt.Errorf("zero %s [%d,%d): %w", f.path, from, to, err)
 	}
 	return nil
+}
+
+func isZero(b []byte) bool {
+	for len(b) >= 8 {
+		if *(*uint64)(unsafe.Pointer(&b[0])) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // ModTime is the file's last-modified time, used by time-based expiry.
