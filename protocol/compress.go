@@ -41,7 +41,7 @@ const CompressBodyOver = 4096
 const DefaultMaxDecompressedSize = 64 << 20
 
 // ErrUnsupportedCompression is returned for bodies compressed with a
-// codec this package does not implement (ZSTD, LZ4, unknown types).
+// codec this package cannot decode (ZSTD, unknown types).
 var ErrUnsupportedCompression = errors.New("unsupported body compression")
 
 // CompressionTypeOf returns the codec of a compressed body from its sysFlag.
@@ -89,6 +89,8 @@ func DecompressBody(sysFlag int32, body []byte, limit int) ([]byte, error) {
 	switch ct {
 	case CompressionZlib:
 		return inflateZlib(body, limit)
+	case CompressionLZ4:
+		return decodeLZ4Frame(body, limit)
 	default:
 		return nil, fmt.Errorf("%w: %v bodies cannot be decompressed by RocketGo (sysFlag %#x)", ErrUnsupportedCompression, ct, sysFlag)
 	}

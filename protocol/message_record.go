@@ -34,7 +34,7 @@ const (
 // Limits of the v1 layout: the topic length is a signed byte, the
 // properties length a signed 16-bit integer.
 const (
-	MaxTopicLengthV1 = 127
+	MaxTopicLengthV1 = TopicMaxLength
 	MaxTopicLengthV2 = 32767
 	// MinRecordSize is the size of a v1 record with IPv4 hosts and an empty
 	// body, topic and properties: the fixed overhead.
