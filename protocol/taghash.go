@@ -12,23 +12,43 @@ import "unicode/utf8"
 func JavaStringHash(s string) int32 {
 	var h int32
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf { // ASCII fast path: one byte, one unit
+		if c := s[i]; c < utf8.RuneSelf { // ASCII: one byte, one unit
 			h = 31*h + int32(c)
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		h = javaHashRune(h, r)
 		i += size
-		if r >= 0x10000 {
-			r -= 0x10000
-			h = 31*h + int32(0xD800+(r>>10))
-			h = 31*h + int32(0xDC00+(r&0x3FF))
-			continue
-		}
-		h = 31*h + int32(r)
 	}
 	return h
+}
+
+// JavaBytesHash is JavaStringHash of UTF-8 bytes, without converting them
+// to a string (for property values viewed in place).
+func JavaBytesHash(b []byte) int32 {
+	var h int32
+	for i := 0; i < len(b); {
+		if c := b[i]; c < utf8.RuneSelf {
+			h = 31*h + int32(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		h = javaHashRune(h, r)
+		i += size
+	}
+	return h
+}
+
+// javaHashRune adds one rune as its UTF-16 unit or surrogate pair.
+func javaHashRune(h int32, r rune) int32 {
+	if r >= 0x10000 {
+		r -= 0x10000
+		h = 31*h + int32(0xD800+(r>>10))
+		return 31*h + int32(0xDC00+(r&0x3FF))
+	}
+	return 31*h + int32(r)
 }
 
 // TagsCode is the consume-queue tagsCode of a message with the given TAGS
@@ -40,4 +60,13 @@ func TagsCode(tags string) int64 {
 		return 0
 	}
 	return int64(JavaStringHash(tags))
+}
+
+// TagsCodeBytes is TagsCode of a TAGS value viewed in place
+// (see LookupProperty).
+func TagsCodeBytes(tags []byte) int64 {
+	if len(tags) == 0 {
+		return 0
+	}
+	return int64(JavaBytesHash(tags))
 }

@@ -1,6 +1,9 @@
 package protocol
 
-import "testing"
+import (
+	"testing"
+	"unicode/utf16"
+)
 
 func TestJavaStringHash(t *testing.T) {
 	tests := []struct {
@@ -28,12 +31,21 @@ func TestJavaStringHash(t *testing.T) {
 		if got := JavaStringHash(tt.s); got != tt.want {
 			t.Errorf("JavaStringHash(%q) = %d, want %d", tt.s, got, tt.want)
 		}
+		if got := JavaBytesHash([]byte(tt.s)); got != tt.want {
+			t.Errorf("JavaBytesHash(%q) = %d, want %d", tt.s, got, tt.want)
+		}
 	}
 }
 
 func TestTagsCode(t *testing.T) {
 	if got := TagsCode(""); got != 0 {
 		t.Errorf("TagsCode(\"\") = %d, want 0", got)
+	}
+	if got := TagsCodeBytes(nil); got != 0 {
+		t.Errorf("TagsCodeBytes(nil) = %d, want 0", got)
+	}
+	if got := TagsCodeBytes([]byte("Hello World")); got != -862545276 {
+		t.Errorf("TagsCodeBytes(Hello World) = %d", got)
 	}
 	if got := TagsCode("TagA"); got != 2598919 {
 		t.Errorf("TagsCode(TagA) = %d, want 2598919", got)
@@ -42,6 +54,24 @@ func TestTagsCode(t *testing.T) {
 	if got := TagsCode("Hello World"); got != -862545276 {
 		t.Errorf("TagsCode(Hello World) = %d, want -862545276", got)
 	}
+}
+
+func FuzzJavaHash(f *testing.F) {
+	f.Add("TagA")
+	f.Add("a😀b\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		// Cross-check against the UTF-16 units Go's own encoder produces.
+		var want int32
+		for _, u := range utf16.Encode([]rune(s)) {
+			want = 31*want + int32(u)
+		}
+		if got := JavaStringHash(s); got != want {
+			t.Fatalf("JavaStringHash(%q) = %d, want %d", s, got, want)
+		}
+		if got := JavaBytesHash([]byte(s)); got != want {
+			t.Fatalf("JavaBytesHash(%q) = %d, want %d", s, got, want)
+		}
+	})
 }
 
 func BenchmarkJavaStringHash(b *testing.B) {
