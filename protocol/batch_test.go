@@ -69,11 +69,7 @@ func TestBatchRoundTrip(t *testing.T) {
 
 func TestDecodeBatchErrors(t *testing.T) {
 	good := unhex(t, goldenBatch)
-	mutate := func(pos int, b ...byte) []byte {
-		c := append([]byte(nil), good...)
-		copy(c[pos:], b)
-		return c
-	}
+	mutate := func(pos int, with ...byte) []byte { return patched(good, pos, with...) }
 	tests := []struct {
 		name string
 		in   []byte

@@ -73,6 +73,13 @@ DAA320A7          // MAGICCODE v1
 0000              // PROPERTIESLEN 0
 `
 
+// patched returns a copy of b with the bytes at pos replaced.
+func patched(b []byte, pos int, with ...byte) []byte {
+	c := append([]byte(nil), b...)
+	copy(c[pos:], with)
+	return c
+}
+
 func TestDecodeGoldenV4(t *testing.T) {
 	b := unhex(t, goldenV4)
 	m, n, err := DecodeMessage(b, DecodeOptions{VerifyBodyCRC: true})
@@ -326,11 +333,7 @@ func TestDecodeMessages(t *testing.T) {
 
 func TestDecodeMalformed(t *testing.T) {
 	v4 := unhex(t, goldenV4)
-	mutate := func(pos int, b ...byte) []byte {
-		c := append([]byte(nil), v4...)
-		copy(c[pos:], b)
-		return c
-	}
+	mutate := func(pos int, with ...byte) []byte { return patched(v4, pos, with...) }
 	tests := []struct {
 		name string
 		in   []byte
