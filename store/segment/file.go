@@ -96,13 +96,24 @@ type File struct {
 // is an error. A new file starts empty (wrote 0); an existing one is marked
 // fully written and flushed, and recovery sets its real positions.
 func OpenFile(path string, base int64, size int) (*File, error) {
+	return openFile(path, base, size, false)
+}
+
+// OpenSparseFile is OpenFile without reserving disk blocks for a new file:
+// it is extended with ftruncate only, as Java's setLength does. Index files,
+// which are large and mostly empty, use it.
+func OpenSparseFile(path string, base int64, size int) (*File, error) {
+	return openFile(path, base, size, true)
+}
+
+func openFile(path string, base int64, size int, sparse bool) (*File, error) {
 	if size <= 0 {
 		return nil, fmt.Errorf("open segment %s: size %d must be positive", path, size)
 	}
 	fresh := false
 	fd, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
-		fd, err = create(path, size)
+		fd, err = create(path, size, sparse)
 		fresh = true
 	}
 	if err != nil {
@@ -133,13 +144,17 @@ func OpenFile(path string, base int64, size int) (*File, error) {
 
 // create preallocates "<path>.tmp" and renames it to path, then syncs the
 // directory, so a crash never leaves a short file under the segment's name.
-func create(path string, size int) (*os.File, error) {
+func create(path string, size int, sparse bool) (*os.File, error) {
 	tmp := path + ".tmp"
 	fd, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := preallocate(fd, size); err != nil {
+	grow := preallocate
+	if sparse {
+		grow = func(fd *os.File, size int) error { return fd.Truncate(int64(size)) }
+	}
+	if err := grow(fd, size); err != nil {
 		fd.Close()
 		os.Remove(tmp)
 		return nil, err
@@ -352,6 +367,26 @@ func (f *File) pageRange(from, to int) []byte {
 	start := from - from%pageSize
 	end := min(to+(pageSize-to%pageSize)%pageSize, f.size)
 	return f.data[start:end]
+}
+
+// SyncRange forces bytes [from, to) of the mapping to disk through the
+// Syncer, whatever the positions say. Files written in place rather than
+// appended (index files) use it; it does not move the flushed position.
+func (f *File) SyncRange(from, to int) error {
+	from, to = max(from, 0), min(to, f.size)
+	if from >= to {
+		return nil
+	}
+	if !f.Hold() {
+		return fmt.Errorf("sync %s: %w", f.path, ErrClosed)
+	}
+	defer f.Release()
+	f.flushMu.Lock()
+	defer f.flushMu.Unlock()
+	if err := f.syncer(f.fd, f.pageRange(from, to)); err != nil {
+		return fmt.Errorf("sync %s [%d,%d): %w", f.path, from, to, err)
+	}
+	return nil
 }
 
 // ZeroRange clears bytes [from, to) of the mapping and syncs them (nothing is

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -536,5 +537,35 @@ func TestParseName(t *testing.T) {
 		if _, err := ParseName(bad); err == nil {
 			t.Fatalf("ParseName(%q) accepted", bad)
 		}
+	}
+}
+
+func TestSparseFileAndSyncRange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "20260101000000000")
+	f, err := OpenSparseFile(path, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Size != 1<<20 || st.Blocks*512 >= 1<<20 {
+		t.Fatalf("sparse file: size %d, %d bytes allocated", st.Size, st.Blocks*512)
+	}
+	var synced []int
+	f.SetSyncer(func(_ *os.File, mapped []byte) error {
+		synced = append(synced, len(mapped))
+		return nil
+	})
+	if err := f.SyncRange(10, 5000); err != nil {
+		t.Fatal(err)
+	}
+	if want := (5000 + pageSize - 1) / pageSize * pageSize; len(synced) != 1 || synced[0] != want {
+		t.Fatalf("synced %v", synced)
+	}
+	if f.FlushedPosition() != 0 {
+		t.Fatal("SyncRange moved the flushed position")
 	}
 }

@@ -1,0 +1,220 @@
+package indexfile
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/store/segment"
+)
+
+const (
+	// HeaderSize is the size of an index file header.
+	HeaderSize = 40
+	// DefaultSlots is upstream's maxHashSlotNum.
+	DefaultSlots = 5_000_000
+	// DefaultMaxEntries is upstream's maxIndexNum.
+	DefaultMaxEntries = 20_000_000
+
+	slotSize  = 4
+	entrySize = 20
+
+	offBeginTimestamp = 0
+	offEndTimestamp   = 8
+	offBeginPhyOffset = 16
+	offEndPhyOffset   = 24
+	offHashSlotCount  = 32
+	offIndexCount     = 36
+)
+
+// KeyHash is the hash upstream indexes a key by: |String.hashCode(key)|, with
+// Integer.MIN_VALUE mapped to 0.
+func KeyHash(key string) int32 {
+	h := protocol.JavaStringHash(key)
+	if h == math.MinInt32 {
+		return 0
+	}
+	if h < 0 {
+		return -h
+	}
+	return h
+}
+
+// FileSize is the size of an index file with the given geometry.
+func FileSize(slots, maxEntries int) int {
+	return HeaderSize + slots*slotSize + maxEntries*entrySize
+}
+
+// file is one index file. The header lives in the mapping and, for lock-free
+// readers, in atomics; count is published last.
+type file struct {
+	seg        *segment.File
+	name       string
+	slots      int
+	maxEntries int
+	data       []byte // the whole mapping; valid while seg is mapped
+
+	beginTS, endTS   atomic.Int64
+	beginPhy, endPhy atomic.Int64
+	slotCount        atomic.Int32
+	count            atomic.Int32 // next entry number; starts at 1
+}
+
+// openFile opens or creates an index file. A new file starts from the end
+// offsets and timestamps of the file before it, as upstream does.
+func openFile(dir, name string, slots, maxEntries int, prevEndPhy, prevEndTS int64) (*file, error) {
+	size := FileSize(slots, maxEntries)
+	seg, err := segment.OpenSparseFile(filepath.Join(dir, name), 0, size)
+	if err != nil {
+		return nil, fmt.Errorf("open index file: %w", err)
+	}
+	fresh := seg.WrotePosition() == 0
+	seg.SetWrotePosition(size) // written in place, never appended
+	data, err := seg.Slice(0, size)
+	if err != nil {
+		seg.Close()
+		return nil, fmt.Errorf("open index file: %w", err)
+	}
+	f := &file{seg: seg, name: name, slots: slots, maxEntries: maxEntries, data: data}
+	if fresh {
+		f.count.Store(1)
+		if prevEndPhy > 0 {
+			f.setBeginPhy(prevEndPhy)
+			f.setEndPhy(prevEndPhy)
+		}
+		if prevEndTS > 0 {
+			f.setBeginTS(prevEndTS)
+			f.setEndTS(prevEndTS)
+		}
+		f.putInt32(offIndexCount, 1)
+		return f, nil
+	}
+	f.load()
+	return f, nil
+}
+
+// load reads the header of an existing file, clamping what would send a
+// writer outside the file.
+func (f *file) load() {
+	f.beginTS.Store(f.getInt64(offBeginTimestamp))
+	f.endTS.Store(f.getInt64(offEndTimestamp))
+	f.beginPhy.Store(f.getInt64(offBeginPhyOffset))
+	f.endPhy.Store(f.getInt64(offEndPhyOffset))
+	f.slotCount.Store(f.getInt32(offHashSlotCount))
+	n := f.getInt32(offIndexCount)
+	if n <= 0 {
+		n = 1
+	}
+	n = int32(min(int(n), f.maxEntries))
+	f.count.Store(n)
+}
+
+func (f *file) getInt64(off int) int64 { return int64(binary.BigEndian.Uint64(f.data[off:])) }
+func (f *file) getInt32(off int) int32 { return int32(binary.BigEndian.Uint32(f.data[off:])) }
+func (f *file) putInt64(off int, v int64) {
+	binary.BigEndian.PutUint64(f.data[off:], uint64(v))
+}
+func (f *file) putInt32(off int, v int32) {
+	binary.BigEndian.PutUint32(f.data[off:], uint32(v))
+}
+
+func (f *file) setBeginTS(v int64)  { f.beginTS.Store(v); f.putInt64(offBeginTimestamp, v) }
+func (f *file) setEndTS(v int64)    { f.endTS.Store(v); f.putInt64(offEndTimestamp, v) }
+func (f *file) setBeginPhy(v int64) { f.beginPhy.Store(v); f.putInt64(offBeginPhyOffset, v) }
+func (f *file) setEndPhy(v int64)   { f.endPhy.Store(v); f.putInt64(offEndPhyOffset, v) }
+
+func (f *file) full() bool { return int(f.count.Load()) >= f.maxEntries }
+
+func (f *file) slotOffset(hash int32) int {
+	return HeaderSize + int(hash)%f.slots*slotSize
+}
+
+func (f *file) entryOffset(n int32) int {
+	return HeaderSize + f.slots*slotSize + int(n)*entrySize
+}
+
+// put adds one entry; false means the file is full.
+func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
+	n := f.count.Load()
+	if int(n) >= f.maxEntries {
+		return false
+	}
+	slotOff := f.slotOffset(hash)
+	prev := f.getInt32(slotOff)
+	if prev <= 0 || prev >= n {
+		prev = 0
+	}
+	var diff int64
+	if begin := f.beginTS.Load(); begin > 0 {
+		diff = min(max((storeTimestamp-begin)/1000, 0), math.MaxInt32)
+	}
+	e := f.entryOffset(n)
+	f.putInt32(e, hash)
+	f.putInt64(e+4, phyOffset)
+	f.putInt32(e+12, int32(diff))
+	f.putInt32(e+16, prev)
+	f.putInt32(slotOff, n)
+	if n <= 1 {
+		f.setBeginPhy(phyOffset)
+		f.setBeginTS(storeTimestamp)
+	}
+	if prev == 0 {
+		f.slotCount.Add(1)
+		f.putInt32(offHashSlotCount, f.slotCount.Load())
+	}
+	f.setEndPhy(phyOffset)
+	f.setEndTS(storeTimestamp)
+	f.putInt32(offIndexCount, n+1)
+	f.count.Store(n + 1) // publish: readers see the entry and slot above
+	return true
+}
+
+// timeMatched is upstream's overlap test of [begin, end] with the file.
+func (f *file) timeMatched(begin, end int64) bool {
+	fb, fe := f.beginTS.Load(), f.endTS.Load()
+	return (begin < fb && end > fe) ||
+		(begin >= fb && begin <= fe) ||
+		(end >= fb && end <= fe)
+}
+
+// query appends to out the offsets of entries with this hash stored in
+// [begin, end], newest first, until out holds max offsets.
+func (f *file) query(out []int64, hash int32, max int, begin, end int64) []int64 {
+	n := f.count.Load() // load before following the slot: see put
+	if n <= 1 {
+		return out
+	}
+	idx := f.getInt32(f.slotOffset(hash))
+	if idx <= 0 || idx >= n {
+		return out
+	}
+	fileBegin := f.beginTS.Load()
+	for len(out) < max {
+		e := f.entryOffset(idx)
+		keyHash := f.getInt32(e)
+		phy := f.getInt64(e + 4)
+		diff := f.getInt32(e + 12)
+		prev := f.getInt32(e + 16)
+		if diff < 0 {
+			break
+		}
+		t := fileBegin + int64(diff)*1000
+		if keyHash == hash && t >= begin && t <= end {
+			out = append(out, phy)
+		}
+		// A valid chain only goes back: prev < idx also rules out loops.
+		if prev <= 0 || prev >= idx || t < begin {
+			break
+		}
+		idx = prev
+	}
+	return out
+}
+
+// flush writes the whole mapping to disk.
+func (f *file) flush() error {
+	return f.seg.SyncRange(0, f.seg.Size())
+}
