@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -115,7 +114,7 @@ func Load(src []byte, name string, dst any) (warnings []Warning, err error) {
 		}
 		return format(v.FieldByIndex(s.fields[i].index)), true
 	}}
-	props, warnings, perr := ParseProperties(src, filepath.Base(name), opts)
+	props, warnings, perr := ParseProperties(src, name, opts)
 	bw, berr := bind(props, v, s)
 	return append(warnings, bw...), errors.Join(perr, berr)
 }

@@ -36,7 +36,8 @@ const (
 )
 
 // Broker is the broker's configuration: upstream's BrokerConfig keys here,
-// then MessageStoreConfig (Store), NettyServerConfig and NettyClientConfig,
+// then NettyServerConfig, NettyClientConfig and MessageStoreConfig (Store),
+// in the order upstream's -p prints them,
 // embedded so cfg.ListenPort and cfg.StorePathRootDir read naturally. Keys of
 // features RocketGo does not have yet are accepted and typed; the broker
 // decides what to do with them.
@@ -138,9 +139,9 @@ type Broker struct {
 	IsolateLogEnable        bool   `key:"isolateLogEnable"`
 	ConfigBlackList         string `key:"configBlackList"`
 
-	Store
 	NettyServer
 	NettyClient
+	Store
 }
 
 // DefaultBroker returns the broker defaults: upstream 4.9's, with listenPort

@@ -108,11 +108,11 @@ brokerName=ok
 	c := testBroker()
 	_, err := Load([]byte(src), "conf/b.properties", &c)
 	want := []string{
-		`b.properties:1: listenPort: "ten" is not an integer`,
-		`b.properties:2: brokerId: "1.5" is not an integer`,
-		`b.properties:3: autoCreateTopicEnable: "yes" is not a boolean (want true or false)`,
-		`b.properties:4: mappedFileSizeCommitLog: 4294967296 is out of range for a 32-bit integer`,
-		`b.properties:5: transactionTimeOut: 99999999999999999999 is out of range for a 64-bit integer`,
+		`conf/b.properties:1: listenPort: "ten" is not an integer`,
+		`conf/b.properties:2: brokerId: "1.5" is not an integer`,
+		`conf/b.properties:3: autoCreateTopicEnable: "yes" is not a boolean (want true or false)`,
+		`conf/b.properties:4: mappedFileSizeCommitLog: 4294967296 is out of range for a 32-bit integer`,
+		`conf/b.properties:5: transactionTimeOut: 99999999999999999999 is out of range for a 64-bit integer`,
 	}
 	got := Errors(err)
 	if len(got) != len(want) {

@@ -1,25 +1,54 @@
 // Package config loads the .properties files that mqnamesrv and mqbroker read
 // with -c, into typed structs that carry upstream RocketMQ's key names.
 //
-// The file format is java.util.Properties (key=value, key: value or
-// key value; # and ! comments; a trailing backslash continues a line; \t \n
-// \uXXXX escapes) read as UTF-8, with surrounding whitespace trimmed and
-// ${name} expanded from the file's other keys, then the environment, then the
-// target struct's defaults (so ${storePathRootDir} works unset). Write \${ for
-// a literal "${". A reference that is undefined or cyclic is an error naming
-// the key and line.
+// # File format
 //
-// Each process has one struct (Namesrv, Broker) whose fields are tagged with
-// their upstream key (`key:"namesrvAddr"`). Defaults live in one place,
-// DefaultNamesrv and DefaultBroker; LoadFile overwrites them with the file's
-// keys by reflection, converting to each field's type, and returns every
-// problem at once: a bad line, a value that is not a number, an undefined
-// ${}. Keys the struct does not know are not errors (upstream ignores them
-// too) but each gets a Warning that suggests the closest known key, so
-// nameServerAddr says "did you mean namesrvAddr?". Validate, called by the
-// command after flags are applied, checks ranges and enums and again reports
-// all problems together, each naming its key.
+// ParseProperties reads the java.util.Properties format: key=value,
+// key: value or key value; '#' and '!' comment lines; a line ending in an odd
+// number of backslashes continues on the next; the escapes \t \n \r \f
+// \uXXXX, and a backslash before any other character for that character.
+// Three things differ from Java, all in the user's favour: text is UTF-8, not
+// Latin-1; trailing whitespace of a value is dropped (Java keeps it, then
+// fails to parse "10911 " as a number and ignores the key); and ${name} in a
+// value expands to the key name of the same file, else the environment
+// variable name, else the target struct's default for key name (so
+// ${storePathRootDir} works when the file does not set it). Write \${ for a
+// literal "${". An undefined or cyclic reference is an error naming the key
+// and line. A '#' after a value is part of the value, as in Java; the loader
+// warns about it because it is almost always a comment that was meant.
 //
-// Print writes every key=value, as upstream's -p does. SplitAddrs splits
-// and checks a ';'-separated name server list, warning about ','.
+// # Structs, defaults, loading, validation
+//
+// Each process has one struct, Namesrv or Broker, whose fields carry their
+// key as a tag (`key:"namesrvAddr"`), with `alias:"..."` for older spellings
+// (mapedFileSizeCommitLog before 4.6). Defaults live in one place:
+// DefaultNamesrv and DefaultBroker. LoadFile overwrites them with the file's
+// keys by reflection, converting to each field's type (string, bool, int,
+// int64, float64; numbers are plain decimal, intervals are milliseconds as
+// upstream writes them), and returns every problem at once, each an *Error
+// with file, line and key. Keys the struct does not know are not errors,
+// since upstream ignores them too, but each gets a Warning that suggests the
+// closest known key: "unknown key nameServerAddr is ignored: did you mean
+// namesrvAddr?". Set applies one key=value, for command-line flags.
+//
+// Validate, which the command calls after applying its flags, checks ranges,
+// enums (brokerRole, flushDiskType), ports, ratios, name server lists and
+// derived values (deleteWhen, messageDelayLevel), and again reports every
+// problem together, each naming its key. Port 0 is accepted everywhere and
+// means "pick a free port", for tests.
+//
+// # RocketGo differences in meaning
+//
+//   - storePathConsumeQueue, storePathIndex, storeCheckpoint and abortFile
+//     are honoured (upstream ignores them and always derives these from
+//     storePathRootDir). Store.Paths resolves every path; unset ones derive
+//     from storePathRootDir with upstream's names.
+//   - haListenPort, when set, is honoured; unset (0) it is listenPort+1 as
+//     upstream always makes it. Broker.HAPort resolves it.
+//   - enablePropertyFilter defaults to true.
+//   - brokerChannelExpiredTime is a name server key (upstream: fixed 120 s).
+//
+// Print writes every key=value in declaration order, as upstream's -p does.
+// SplitAddrs splits a ';'-separated name server list and checks each
+// host:port; a ',' list is split too, with a warning.
 package config

@@ -19,6 +19,11 @@ type expander struct {
 	errs  []error
 }
 
+// maxValueLen bounds an expanded value: references can double a value at
+// each level (a=${b}${b}, b=${c}${c}, ...), so a small file could otherwise
+// ask for gigabytes.
+const maxValueLen = 1 << 20
+
 type resolveState uint8
 
 const (
@@ -122,6 +127,10 @@ func (x *expander) expand(e rawEntry) (string, bool) {
 			}
 			v, ok := x.lookup(e, name)
 			if !ok {
+				return "", false
+			}
+			if b.Len()+len(v) > maxValueLen {
+				x.fail(e, fmt.Sprintf("value expands to more than %d bytes", maxValueLen))
 				return "", false
 			}
 			b.WriteString(v)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -183,5 +184,24 @@ func TestParsePropertiesDuplicateWarning(t *testing.T) {
 	}
 	if len(warns) != 1 || warns[0].Line != 3 || !strings.Contains(warns[0].String(), "key a is set again (first on line 1)") {
 		t.Errorf("warnings %v, want one about a on line 3", warns)
+	}
+}
+
+func TestParsePropertiesExpansionBomb(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "k%d=${k%d}${k%d}\n", i, i+1, i+1)
+	}
+	b.WriteString("k40=xxxxxxxx\nok=1\n")
+	p, _, err := ParseProperties([]byte(b.String()), "t", ParseOptions{LookupEnv: noEnv()})
+	errs := Errors(err)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "value expands to more than 1048576 bytes") {
+		t.Fatalf("errors %v", err)
+	}
+	if e, ok := p.Get("ok"); !ok || e.Value != "1" {
+		t.Error("unrelated key lost")
+	}
+	if e, ok := p.Get("k25"); !ok || len(e.Value) != 8<<15 {
+		t.Errorf("k25 = %d bytes, want %d", len(e.Value), 8<<15)
 	}
 }

@@ -51,10 +51,10 @@ func TestUnknownKeyWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"broker.properties:2: unknown key nameServerAddr is ignored: did you mean namesrvAddr?",
-		"broker.properties:4: unknown key bogusKey is ignored",
-		"broker.properties:5: a line with an empty key is ignored",
-		"broker.properties:6: checkTransactionMessageEnable is a RocketMQ 3.x key",
+		"/etc/rocketgo/broker.properties:2: unknown key nameServerAddr is ignored: did you mean namesrvAddr?",
+		"/etc/rocketgo/broker.properties:4: unknown key bogusKey is ignored",
+		"/etc/rocketgo/broker.properties:5: a line with an empty key is ignored",
+		"/etc/rocketgo/broker.properties:6: checkTransactionMessageEnable is a RocketMQ 3.x key",
 	}
 	if len(warns) != len(want) {
 		t.Fatalf("warnings:\n%s", joinWarnings(warns))
