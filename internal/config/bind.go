@@ -143,12 +143,8 @@ func bind(props *Properties, v reflect.Value, s *schema) ([]Warning, error) {
 		}
 		setBy[i] = e
 		if err := setField(v.FieldByIndex(f.index), f, e.Value); err != nil {
-			errs = append(errs, &Error{File: props.File, Line: e.Line, Key: e.Key, Msg: err.Error()})
+			errs = append(errs, &Error{File: props.File, Line: e.Line, Key: e.Key, Msg: err.Error() + inlineCommentHint(e.Value)})
 			continue
-		}
-		if f.kind == reflect.String && strings.Contains(e.Value, "#") {
-			warns = append(warns, Warning{File: props.File, Line: e.Line, Key: e.Key,
-				Msg: fmt.Sprintf("the value of %s contains '#': a .properties comment starts only at the beginning of a line, so %q is all value", e.Key, e.Value)})
 		}
 		if f.addrs {
 			_, aw := SplitAddrs(e.Value)
@@ -235,21 +231,33 @@ func format(fv reflect.Value) string {
 }
 
 // Print writes every key of cfg as key=value, one per line, in declaration
-// order: what upstream's -p (printConfigItem) prints. Values are printed as
-// set, so an unset storePathCommitLog prints empty (StorePaths resolves it).
-func Print(w io.Writer, cfg any) error {
+// order: what upstream's -p (printConfigItem) prints, values as they are. An
+// unset storePathCommitLog prints empty (Store.Paths resolves it). Use Encode
+// for text that must load back.
+func Print(w io.Writer, cfg any) error { return writeKeys(w, cfg, false) }
+
+// Encode writes every key of cfg like Print but with .properties escapes, so
+// Load reads back exactly the same values whatever they contain (a '\' in a
+// path, a literal "${"): the form to persist a configuration in.
+func Encode(w io.Writer, cfg any) error { return writeKeys(w, cfg, true) }
+
+func writeKeys(w io.Writer, cfg any, escaped bool) error {
 	v := reflect.ValueOf(cfg)
 	if v.Kind() == reflect.Pointer {
 		v = v.Elem()
 	}
 	if v.Kind() != reflect.Struct {
-		return fmt.Errorf("config: Print wants a config struct, got %T", cfg)
+		return fmt.Errorf("config: want a config struct, got %T", cfg)
 	}
 	var b strings.Builder
 	for _, f := range schemaOf(v.Type()).fields {
+		val := format(v.FieldByIndex(f.index))
+		if escaped {
+			val = escapeValue(val)
+		}
 		b.WriteString(f.key)
 		b.WriteByte('=')
-		b.WriteString(format(v.FieldByIndex(f.index)))
+		b.WriteString(val)
 		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())

@@ -48,7 +48,9 @@
 //   - enablePropertyFilter defaults to true.
 //   - brokerChannelExpiredTime is a name server key (upstream: fixed 120 s).
 //
-// Print writes every key=value in declaration order, as upstream's -p does.
+// Print writes every key=value in declaration order, as upstream's -p does;
+// Encode writes the same with escapes, so that Load reads back exactly what
+// was written (use it to persist a configuration).
 // SplitAddrs splits a ';'-separated name server list and checks each
 // host:port; a ',' list is split too, with a warning.
 package config

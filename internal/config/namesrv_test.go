@@ -107,3 +107,28 @@ func TestSet(t *testing.T) {
 		t.Error("Set on a non-pointer succeeded")
 	}
 }
+
+func TestEncodeRoundTrip(t *testing.T) {
+	cfg := DefaultNamesrv()
+	cfg.RocketmqHome = `C:\rocketmq\home` // backslashes are escapes when read back
+	cfg.KVConfigPath = " /odd path/${not a ref}#x=y:z!\ttab\n "
+	cfg.ProductEnvName = "中文"
+	var b strings.Builder
+	if err := Encode(&b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	back := Namesrv{}
+	warns, err := Load([]byte(b.String()), "encoded", &back)
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("reload: %v %v\n%s", warns, err, b.String())
+	}
+	if back != cfg {
+		t.Errorf("round trip:\n got %+v\nwant %+v", back, cfg)
+	}
+	// Print writes values as they are, for people.
+	var p strings.Builder
+	Print(&p, &cfg)
+	if !strings.Contains(p.String(), "rocketmqHome=C:\\rocketmq\\home\n") {
+		t.Errorf("Print escaped a value:\n%s", p.String())
+	}
+}

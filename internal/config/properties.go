@@ -85,6 +85,13 @@ func ParseProperties(src []byte, file string, opts ParseOptions) (*Properties, [
 		}
 	}
 
+	for _, r := range kept {
+		if hasUnescapedHash(r.raw) {
+			warns = append(warns, Warning{File: file, Line: r.line, Key: r.key,
+				Msg: fmt.Sprintf("the value of %s contains '#': a comment starts only at the beginning of a line, so %q is all value (write \\# if that is meant)", r.key, r.raw)})
+		}
+	}
+
 	x := newExpander(file, kept, opts)
 	for _, r := range kept {
 		v, ok := x.resolveKey(r.key)
@@ -144,6 +151,20 @@ func splitEntries(src []byte, file string) ([]rawEntry, []error) {
 		out = append(out, rawEntry{key: key, raw: trimRightUnescaped(rawVal), line: start})
 	}
 	return out, errs
+}
+
+// hasUnescapedHash reports whether a raw value has a '#' not written "\#":
+// almost always a comment the user meant to end the value with.
+func hasUnescapedHash(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '#':
+			return true
+		}
+	}
+	return false
 }
 
 // nextLine returns the first natural line of src (without its terminator) and
@@ -314,6 +335,43 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// escapeKey writes a key so ParseProperties reads it back unchanged.
+func escapeKey(s string) string { return escape(s, true) }
+
+// escapeValue writes a value so ParseProperties reads it back unchanged.
+func escapeValue(s string) string { return escape(s, false) }
+
+func escape(s string, key bool) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch r {
+		case '\\', '$', '=', ':', '#', '!':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\uFEFF': // a byte order mark at the start of a file is dropped
+			b.WriteString(`\uFEFF`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\f':
+			b.WriteString(`\f`)
+		case ' ':
+			// Spaces end a key, and are trimmed around a value.
+			if key || i == 0 || i == len(s)-1 {
+				b.WriteString(`\ `)
+			} else {
+				b.WriteByte(' ')
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // lookupEnv is os.LookupEnv, kept as a variable only so the zero ParseOptions

@@ -205,3 +205,32 @@ func TestParsePropertiesExpansionBomb(t *testing.T) {
 		t.Errorf("k25 = %d bytes, want %d", len(e.Value), 8<<15)
 	}
 }
+
+func TestParsePropertiesHashWarning(t *testing.T) {
+	tests := []struct {
+		src  string
+		warn bool
+	}{
+		{"a=ASYNC_FLUSH # comment", true},
+		{"a=c1# comment", true},
+		{`a=c1\# not a comment`, false},
+		{`a=c1\\# escaped backslash, then a real hash`, true},
+		{"# a=1", false},
+		{"a=1", false},
+	}
+	for _, tc := range tests {
+		_, warns, err := ParseProperties([]byte(tc.src), "t", ParseOptions{LookupEnv: noEnv()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(warns) == 1 && strings.Contains(warns[0].Msg, "the value of a contains '#'"); got != tc.warn || len(warns) > 1 {
+			t.Errorf("%q: warnings %v, want warning=%v", tc.src, warns, tc.warn)
+		}
+	}
+	// A number with a comment after it says why it is not a number.
+	c := DefaultNamesrv()
+	_, err := Load([]byte("listenPort=9876 # the port"), "n", &c)
+	if err == nil || !strings.Contains(err.Error(), "put comments on their own line") {
+		t.Errorf("err %v", err)
+	}
+}
