@@ -102,9 +102,13 @@ func concat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
 func u32(v int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
 
+func readGoldenFile(name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join("testdata", "golden", name))
+}
+
 func readGolden(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+	b, err := readGoldenFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}

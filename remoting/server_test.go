@@ -118,10 +118,12 @@ func TestSystemBusyWhenPoolFull(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	async()                                                     // taken by the only worker
-	recv(t, started, "first handler")                           // ... which is now busy
-	async()                                                     // waits in the queue (size 1)
-	resp := invoke(t, c, addr, NewRequest(codeBlock, nil, nil)) // no room
+	// The only worker takes the first request, the second waits in the
+	// queue (size 1), and the third finds no room.
+	async()
+	recv(t, started, "first handler")
+	async()
+	resp := invoke(t, c, addr, NewRequest(codeBlock, nil, nil))
 	if resp.Code != CodeSystemBusy || !strings.HasPrefix(resp.Remark, "[OVERLOAD]") {
 		t.Fatalf("want SYSTEM_BUSY [OVERLOAD], got %v", resp)
 	}
