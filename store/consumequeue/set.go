@@ -221,12 +221,8 @@ func (s *Set) FlushLeast(leastPages int) error {
 
 // Destroy deletes every queue (when the commit log has no segments left).
 func (s *Set) Destroy() error {
-	s.mu.Lock()
-	all := s.queues
-	s.queues = make(map[string]map[int32]*Queue)
-	s.mu.Unlock()
 	var errs []error
-	for topic, m := range all {
+	for topic, m := range s.takeAll() {
 		for _, q := range m {
 			if err := q.Destroy(); err != nil {
 				errs = append(errs, err)
@@ -241,12 +237,8 @@ func (s *Set) Destroy() error {
 
 // Close closes every queue.
 func (s *Set) Close() error {
-	s.mu.Lock()
-	all := s.queues
-	s.queues = make(map[string]map[int32]*Queue)
-	s.mu.Unlock()
 	var errs []error
-	for _, m := range all {
+	for _, m := range s.takeAll() {
 		for _, q := range m {
 			if err := q.Close(); err != nil {
 				errs = append(errs, err)
@@ -254,4 +246,13 @@ func (s *Set) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// takeAll empties the set and returns what it held.
+func (s *Set) takeAll() map[string]map[int32]*Queue {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := s.queues
+	s.queues = make(map[string]map[int32]*Queue)
+	return all
 }

@@ -373,43 +373,41 @@ func (f *File) pageRange(from, to int) []byte {
 // Syncer, whatever the positions say. Files written in place rather than
 // appended (index files) use it; it does not move the flushed position.
 func (f *File) SyncRange(from, to int) error {
-	from, to = max(from, 0), min(to, f.size)
-	if from >= to {
-		return nil
-	}
-	if !f.Hold() {
-		return fmt.Errorf("sync %s: %w", f.path, ErrClosed)
-	}
-	defer f.Release()
-	f.flushMu.Lock()
-	defer f.flushMu.Unlock()
-	if err := f.syncer(f.fd, f.pageRange(from, to)); err != nil {
-		return fmt.Errorf("sync %s [%d,%d): %w", f.path, from, to, err)
-	}
-	return nil
+	return f.inRange("sync", from, to, func(b []byte) bool { return true })
 }
 
 // ZeroRange clears bytes [from, to) of the mapping and syncs them (nothing is
-// written when they are already zero). Owners use
-// it to wipe data past a truncation point so a later recovery scan cannot
-// mistake stale bytes for valid ones. It must not overlap bytes readers use.
+// written when they are already zero). Owners use it to wipe data past a
+// truncation point so a later recovery scan cannot mistake stale bytes for
+// valid ones. It must not overlap bytes readers use.
 func (f *File) ZeroRange(from, to int) error {
+	return f.inRange("zero", from, to, func(b []byte) bool {
+		if isZero(b) {
+			return false // nothing to wipe: do not dirty pages
+		}
+		clear(b)
+		return true
+	})
+}
+
+// inRange pins the mapping, lets change work on bytes [from, to) and syncs
+// them when change reports it wrote something.
+func (f *File) inRange(op string, from, to int, change func([]byte) bool) error {
 	from, to = max(from, 0), min(to, f.size)
 	if from >= to {
 		return nil
 	}
 	if !f.Hold() {
-		return fmt.Errorf("zero %s: %w", f.path, ErrClosed)
+		return fmt.Errorf("%s %s: %w", op, f.path, ErrClosed)
 	}
 	defer f.Release()
-	if isZero(f.data[from:to]) {
-		return nil // nothing to wipe: do not dirty pages
+	if !change(f.data[from:to]) {
+		return nil
 	}
-	clear(f.data[from:to])
 	f.flushMu.Lock()
 	defer f.flushMu.Unlock()
 	if err := f.syncer(f.fd, f.pageRange(from, to)); err != nil {
-		return fmt.Errorf("zero %s [%d,%d): %w", f.path, from, to, err)
+		return fmt.Errorf("%s %s [%d,%d): %w", op, f.path, from, to, err)
 	}
 	return nil
 }

@@ -346,27 +346,19 @@ func badName(path string) (string, error) {
 }
 
 // Destroy destroys every file (the directory stays).
-func (l *List) Destroy() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var firstErr error
-	for _, f := range l.files {
-		if err := f.Destroy(); err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	l.files = nil
-	return firstErr
-}
+func (l *List) Destroy() error { return l.dropAll((*File).Destroy) }
 
 // Close closes every file; mappings still held by readers are released when
 // the readers release them.
-func (l *List) Close() error {
+func (l *List) Close() error { return l.dropAll((*File).Close) }
+
+// dropAll applies end to every file and empties the list.
+func (l *List) dropAll(end func(*File) error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var firstErr error
 	for _, f := range l.files {
-		if err := f.Close(); err != nil && firstErr == nil {
+		if err := end(f); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
