@@ -362,3 +362,28 @@ func TestOpenRejectsBadTopic(t *testing.T) {
 		}
 	}
 }
+
+func TestReadersTolerateZeroUnit(t *testing.T) {
+	q := openQueue(t, t.TempDir())
+	defer q.Close()
+	putN(t, q, 0, 3)
+	// Wipe unit 1 in the mapping, as a torn write would leave it.
+	f := q.list.First()
+	b, err := f.Slice(UnitSize, UnitSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(b)
+	if _, ok := q.Get(1); ok {
+		t.Fatal("zero unit reported as a message")
+	}
+	var kinds []bool
+	q.Range(0, 10, func(_ int64, u Unit) bool { kinds = append(kinds, u.IsMessage()); return true })
+	if len(kinds) != 3 || !kinds[0] || kinds[1] || !kinds[2] {
+		t.Fatalf("range saw %v", kinds)
+	}
+	storeTime := func(phy int64, _ int32) (int64, bool) { return 1000 + phy, true }
+	if got := q.OffsetForTime(1200, storeTime); got != 2 {
+		t.Fatalf("OffsetForTime over a zero unit = %d", got)
+	}
+}
