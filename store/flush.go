@@ -1,0 +1,266 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// flusher is the commit log flush policy a put goes through.
+type flusher interface {
+	// flushFor is called after a record ending at end was appended. wait is
+	// the message's WAIT flag. It returns PutOK or FlushDiskTimeout.
+	flushFor(end int64, wait bool) PutStatus
+}
+
+// groupCommit is SYNC_FLUSH: writers that need durability register and
+// wait; one goroutine syncs everything appended so far and wakes every
+// waiter its sync covered. Many concurrent writers thus share one fsync.
+//
+// Waiters sleep on a generation channel that is closed (and replaced) after
+// every flush pass and by the watchdog every 10 ms while anyone waits, so a
+// hung sync still lets writers time out with FLUSH_DISK_TIMEOUT.
+type groupCommit struct {
+	s       *Store
+	timeout time.Duration
+
+	kick    chan struct{} // wakes the flusher; capacity 1
+	watchOn chan struct{} // wakes the watchdog; capacity 1
+	waiters atomic.Int32
+
+	flushed atomic.Int64 // commit log offset known durable
+	failed  atomic.Int64 // writers at or below this saw their flush fail
+
+	mu  sync.Mutex
+	gen chan struct{}
+}
+
+func newGroupCommit(s *Store) *groupCommit {
+	g := &groupCommit{
+		s:       s,
+		timeout: time.Duration(s.opts.SyncFlushTimeout) * time.Millisecond,
+		kick:    make(chan struct{}, 1),
+		watchOn: make(chan struct{}, 1),
+		gen:     make(chan struct{}),
+	}
+	g.flushed.Store(s.commitLog.Segments().FlushedOffset())
+	g.failed.Store(-1)
+	return g
+}
+
+func (g *groupCommit) generation() chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.gen
+}
+
+// broadcast wakes every waiter to re-check its condition.
+func (g *groupCommit) broadcast() {
+	g.mu.Lock()
+	close(g.gen)
+	g.gen = make(chan struct{})
+	g.mu.Unlock()
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func (g *groupCommit) flushFor(end int64, wait bool) PutStatus {
+	signal(g.kick)
+	if !wait {
+		return PutOK
+	}
+	deadline := time.Now().Add(g.timeout)
+	if g.waiters.Add(1) == 1 {
+		signal(g.watchOn)
+	}
+	defer g.waiters.Add(-1)
+	for {
+		ch := g.generation() // before the checks, so no wake-up is missed
+		switch {
+		case g.flushed.Load() >= end:
+			return PutOK
+		case g.failed.Load() >= end, !time.Now().Before(deadline):
+			return FlushDiskTimeout
+		}
+		<-ch
+	}
+}
+
+// run is the flusher goroutine: on a kick, or every 10 ms, sync everything
+// appended so far. On stop it flushes one last time.
+func (g *groupCommit) run(stop <-chan struct{}) {
+	t := time.NewTimer(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			g.flushOnce()
+			return
+		case <-g.kick:
+		case <-t.C:
+		}
+		g.flushOnce()
+		t.Reset(10 * time.Millisecond)
+	}
+}
+
+func (g *groupCommit) flushOnce() {
+	segs := g.s.commitLog.Segments()
+	ts, target := g.s.lastStoreTs.Load(), segs.MaxOffset()
+	if g.flushed.Load() >= target {
+		return
+	}
+	var off int64
+	var err error
+	// Upstream tries twice: a record may have just rolled to a new segment.
+	for range 2 {
+		if off, err = segs.Flush(); err == nil {
+			break
+		}
+	}
+	g.flushed.Store(off)
+	if err != nil {
+		g.failed.Store(target)
+		g.s.log.Error("sync flush of the commit log failed", "flushed", off, "target", target, "err", err)
+	} else if off >= g.s.lastEnd.Load() || off >= target {
+		g.s.checkpoint.physic.Store(max(g.s.checkpoint.physic.Load(), ts))
+	}
+	g.broadcast()
+}
+
+// watch wakes waiters every 10 ms while there are any, so their deadlines
+// are noticed even when a sync hangs.
+func (g *groupCommit) watch(stop <-chan struct{}) {
+	t := time.NewTimer(0)
+	<-t.C
+	for {
+		select {
+		case <-stop:
+			g.broadcast()
+			return
+		case <-g.watchOn:
+		}
+		for g.waiters.Load() > 0 {
+			t.Reset(10 * time.Millisecond)
+			select {
+			case <-stop:
+				t.Stop()
+				g.broadcast()
+				return
+			case <-t.C:
+			}
+			g.broadcast()
+		}
+	}
+}
+
+// asyncFlush is ASYNC_FLUSH: a goroutine syncs the commit log every
+// flushIntervalCommitLog ms once flushCommitLogLeastPages pages are dirty,
+// and everything every flushCommitLogThoroughInterval ms.
+type asyncFlush struct {
+	s    *Store
+	kick chan struct{}
+}
+
+func newAsyncFlush(s *Store) *asyncFlush {
+	return &asyncFlush{s: s, kick: make(chan struct{}, 1)}
+}
+
+func (a *asyncFlush) flushFor(end int64, wait bool) PutStatus {
+	if !a.s.opts.FlushCommitLogTimed {
+		signal(a.kick)
+	}
+	return PutOK
+}
+
+func (a *asyncFlush) run(stop <-chan struct{}) {
+	o := &a.s.opts
+	interval := time.Duration(o.FlushIntervalCommitLog) * time.Millisecond
+	thorough := time.Duration(o.FlushCommitLogThoroughInterval) * time.Millisecond
+	lastThorough := time.Now()
+	t := time.NewTimer(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			a.flush(0)
+			return
+		case <-a.kick:
+		case <-t.C:
+		}
+		least := o.FlushCommitLogLeastPages
+		if time.Since(lastThorough) >= thorough {
+			least, lastThorough = 0, time.Now()
+		}
+		a.flush(least)
+		t.Reset(interval)
+	}
+}
+
+func (a *asyncFlush) flush(leastPages int) {
+	segs := a.s.commitLog.Segments()
+	ts, end := a.s.lastStoreTs.Load(), a.s.lastEnd.Load()
+	off, err := segs.FlushLeast(leastPages)
+	if err != nil {
+		a.s.log.Error("flush commit log", "flushed", off, "err", err)
+		return
+	}
+	if off >= end && ts > 0 {
+		a.s.checkpoint.physic.Store(max(a.s.checkpoint.physic.Load(), ts))
+	}
+}
+
+// flushConsumeQueues is the consume queue flushing service: every
+// flushIntervalConsumeQueue ms it syncs queues with enough dirty pages; every
+// flushConsumeQueueThoroughInterval ms it syncs all queues and the index and
+// writes the checkpoint.
+func (s *Store) flushConsumeQueues(stop <-chan struct{}) {
+	interval := time.Duration(s.opts.FlushIntervalConsumeQueue) * time.Millisecond
+	thorough := time.Duration(s.opts.FlushConsumeQueueThoroughInterval) * time.Millisecond
+	lastThorough := time.Now()
+	t := time.NewTimer(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return // Close flushes everything after the dispatcher stops
+		case <-t.C:
+		}
+		least := s.opts.FlushConsumeQueueLeastPages
+		if time.Since(lastThorough) >= thorough {
+			least, lastThorough = 0, time.Now()
+		}
+		s.flushLogics(least)
+		t.Reset(interval)
+	}
+}
+
+// flushLogics flushes the consume queues (and, for a full pass, the index
+// and the checkpoint).
+func (s *Store) flushLogics(leastPages int) {
+	logicsTs := s.dispatcher.lastStoreTs.Load()
+	if err := s.queues.FlushLeast(leastPages); err != nil {
+		s.log.Error("flush consume queues", "err", err)
+		return
+	}
+	if leastPages > 0 {
+		return
+	}
+	if s.index != nil {
+		if err := s.index.Flush(); err != nil {
+			s.log.Error("flush index", "err", err)
+			return
+		}
+	}
+	if logicsTs > 0 {
+		s.checkpoint.logics.Store(max(s.checkpoint.logics.Load(), logicsTs))
+	}
+	if err := s.checkpoint.flush(); err != nil {
+		s.log.Error("flush checkpoint", "err", err)
+	}
+}

@@ -1,0 +1,393 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/store/commitlog"
+)
+
+// PutStatus is the outcome of a put, named as upstream's PutMessageStatus.
+type PutStatus int
+
+// Put statuses.
+const (
+	PutOK PutStatus = iota
+	FlushDiskTimeout
+	FlushSlaveTimeout
+	SlaveNotAvailable
+	ServiceNotAvailable
+	CreateMappedFileFailed
+	MessageIllegal
+	PropertiesSizeExceeded
+	OSPageCacheBusy
+	UnknownError
+)
+
+var putStatusNames = [...]string{
+	PutOK:                  "PUT_OK",
+	FlushDiskTimeout:       "FLUSH_DISK_TIMEOUT",
+	FlushSlaveTimeout:      "FLUSH_SLAVE_TIMEOUT",
+	SlaveNotAvailable:      "SLAVE_NOT_AVAILABLE",
+	ServiceNotAvailable:    "SERVICE_NOT_AVAILABLE",
+	CreateMappedFileFailed: "CREATE_MAPEDFILE_FAILED",
+	MessageIllegal:         "MESSAGE_ILLEGAL",
+	PropertiesSizeExceeded: "PROPERTIES_SIZE_EXCEEDED",
+	OSPageCacheBusy:        "OS_PAGECACHE_BUSY",
+	UnknownError:           "UNKNOWN_ERROR",
+}
+
+func (p PutStatus) String() string {
+	if p >= 0 && int(p) < len(putStatusNames) {
+		return putStatusNames[p]
+	}
+	return "PutStatus(" + strconv.Itoa(int(p)) + ")"
+}
+
+// Stored reports whether the message is in the commit log: PUT_OK and the
+// statuses that only say a flush or replica wait fell short.
+func (p PutStatus) Stored() bool {
+	return p == PutOK || p == FlushDiskTimeout || p == FlushSlaveTimeout || p == SlaveNotAvailable
+}
+
+// ScheduleTopic is where delayed messages wait for their delivery time.
+const ScheduleTopic = "SCHEDULE_TOPIC_XXXX"
+
+// MessageInput is one message to store. Properties is the encoded
+// properties string (protocol.EncodeProperties). The store reads, but
+// never keeps, Body after the put returns.
+type MessageInput struct {
+	Topic                     string
+	QueueID                   int32
+	Flag                      int32
+	SysFlag                   int32
+	BornTimestamp             int64
+	BornHost                  netip.AddrPort
+	StoreHost                 netip.AddrPort
+	ReconsumeTimes            int32
+	PreparedTransactionOffset int64
+	Body                      []byte
+	Properties                string
+}
+
+// BatchInput is a batch: messages sharing topic, queue and hosts, stored as
+// consecutive records with consecutive queue offsets, all in one segment.
+type BatchInput struct {
+	Topic         string
+	QueueID       int32
+	SysFlag       int32
+	BornTimestamp int64
+	BornHost      netip.AddrPort
+	StoreHost     netip.AddrPort
+	// Properties are appended to every message's own properties (upstream
+	// adds the batch's properties, e.g. CLUSTER, to each inner message).
+	Properties string
+	// WaitStoreMsgOK is the batch's WAIT flag.
+	WaitStoreMsgOK bool
+	Messages       []BatchMessage
+}
+
+// BatchMessage is one message of a batch.
+type BatchMessage struct {
+	Flag       int32
+	Body       []byte
+	Properties string
+}
+
+// PutResult tells where a put went.
+type PutResult struct {
+	Status         PutStatus
+	Remark         string // why, when Status is not PUT_OK
+	WroteOffset    int64  // physical offset of the (first) record
+	WroteBytes     int    // bytes of the record(s)
+	QueueOffset    int64  // queue offset of the (first) message
+	MsgNum         int
+	StoreTimestamp int64
+	StoreHost      netip.AddrPort
+	PageCacheRT    int64 // ms spent holding the put lock
+
+	batchOffsets []int64 // physical offset of each batch message
+}
+
+// MsgID is the offset message id of the stored record(s); a batch's ids are
+// joined with ','. It is empty when nothing was stored.
+func (r *PutResult) MsgID() string {
+	if !r.Status.Stored() {
+		return ""
+	}
+	if r.batchOffsets == nil {
+		return protocol.EncodeOffsetMsgID(r.StoreHost, r.WroteOffset)
+	}
+	var b []byte
+	for i, off := range r.batchOffsets {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = protocol.AppendOffsetMsgID(b, r.StoreHost, off)
+	}
+	return string(b)
+}
+
+func refuse(status PutStatus, format string, args ...any) PutResult {
+	return PutResult{Status: status, Remark: fmt.Sprintf(format, args...)}
+}
+
+// propsView aliases a properties string as bytes for read-only lookups.
+func propsView(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// checkWriteable refuses puts the store cannot take now.
+func (s *Store) checkWriteable() (PutResult, bool) {
+	switch {
+	case s.closed.Load():
+		return refuse(ServiceNotAvailable, "message store is closed"), false
+	case s.Role() == Slave:
+		return refuse(ServiceNotAvailable, "message store is a slave and does not accept puts"), false
+	case s.diskFull.Load():
+		return refuse(ServiceNotAvailable, "message store is not writeable: disk full (usage above %.0f%%)", s.opts.DiskSpaceWarningLevelRatio*100), false
+	case s.logicsError.Load():
+		return refuse(ServiceNotAvailable, "message store is not writeable: a consume queue could not be written"), false
+	case s.IsOSPageCacheBusy():
+		return refuse(OSPageCacheBusy, "[PC_SYNCHRONIZED]broker busy, the put lock has been held for %d ms", s.LockTimeMills()), false
+	}
+	return PutResult{}, true
+}
+
+func (s *Store) checkTopic(topic string) (PutResult, bool) {
+	if topic == "" {
+		return refuse(MessageIllegal, "empty topic"), false
+	}
+	if len(topic) > commitlog.MaxTopicLenV1 {
+		return refuse(MessageIllegal, "topic of %d bytes is longer than %d", len(topic), commitlog.MaxTopicLenV1), false
+	}
+	return PutResult{}, true
+}
+
+// PutMessage stores one message and, per flushDiskType and the message's
+// WAIT property, waits for it to be flushed.
+func (s *Store) PutMessage(in *MessageInput) PutResult {
+	begin := time.Now()
+	res := s.putMessage(in)
+	s.stats.recordPut(in.Topic, res, time.Since(begin))
+	return res
+}
+
+func (s *Store) putMessage(in *MessageInput) PutResult {
+	if res, ok := s.checkWriteable(); !ok {
+		return res
+	}
+	if res, ok := s.checkTopic(in.Topic); !ok {
+		return res
+	}
+	if len(in.Body) > s.opts.MaxMessageSize {
+		return refuse(MessageIllegal, "message body of %d bytes exceeds maxMessageSize %d", len(in.Body), s.opts.MaxMessageSize)
+	}
+	if len(in.Properties) > commitlog.MaxPropertiesSize {
+		return refuse(PropertiesSizeExceeded, "properties of %d bytes exceed %d", len(in.Properties), commitlog.MaxPropertiesSize)
+	}
+	m := commitlog.Message{
+		Topic: in.Topic, QueueID: in.QueueID, Flag: in.Flag, SysFlag: in.SysFlag,
+		BornTimestamp: in.BornTimestamp, BornHost: in.BornHost, StoreHost: in.StoreHost,
+		ReconsumeTimes: in.ReconsumeTimes, PreparedTransactionOffset: in.PreparedTransactionOffset,
+		Body: in.Body, Properties: in.Properties,
+	}
+	tt := commitlog.TransactionType(m.SysFlag)
+	if tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType {
+		if err := s.rewriteDelayed(&m); err != nil {
+			return refuse(PropertiesSizeExceeded, "%v", err)
+		}
+	}
+	if size := m.Size(); size > s.st.maxRecord {
+		return refuse(MessageIllegal, "record of %d bytes exceeds the limit of %d", size, s.st.maxRecord)
+	}
+	m.BodyCRC = commitlog.BodyCRC(m.Body)
+	// Prepared and rolled-back transaction records take queue offset 0 and
+	// do not advance the queue.
+	advance := tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType
+
+	s.putMu.Lock()
+	lockedAt := time.Now()
+	s.lockBegin.Store(lockedAt.UnixNano())
+	if s.closed.Load() {
+		s.lockBegin.Store(0)
+		s.putMu.Unlock()
+		return refuse(ServiceNotAvailable, "message store is closed")
+	}
+	storeTs := max(s.now().UnixMilli(), s.lastStoreTs.Load())
+	key := queueKey{m.Topic, m.QueueID}
+	var queueOffset int64
+	if advance {
+		queueOffset = s.queueOffsets[key]
+	}
+	app, err := s.commitLog.Append(&m, queueOffset, storeTs)
+	if err == nil {
+		if advance {
+			s.queueOffsets[key] = queueOffset + 1
+		}
+		s.lastStoreTs.Store(storeTs)
+		s.lastEnd.Store(app.Offset + int64(app.Size))
+	}
+	held := time.Since(lockedAt)
+	s.lockBegin.Store(0)
+	s.putMu.Unlock()
+
+	if held > 500*time.Millisecond {
+		s.log.Warn("put lock held too long", "ms", held.Milliseconds(), "bytes", m.Size())
+	}
+	if err != nil {
+		return s.appendFailed(err)
+	}
+	s.dispatcher.wake()
+	res := PutResult{
+		Status: PutOK, WroteOffset: app.Offset, WroteBytes: app.Size, QueueOffset: queueOffset,
+		MsgNum: 1, StoreTimestamp: storeTs, StoreHost: in.StoreHost, PageCacheRT: held.Milliseconds(),
+	}
+	wait := true
+	if v, ok := protocol.LookupProperty(propsView(in.Properties), protocol.PropertyWaitStoreMsgOK); ok {
+		wait = strings.EqualFold(string(v), "true")
+	}
+	s.finishPut(&res, wait)
+	return res
+}
+
+// appendFailed maps a commit log error to a put status.
+func (s *Store) appendFailed(err error) PutResult {
+	switch {
+	case errors.Is(err, commitlog.ErrCreateFile):
+		s.log.Error("create commit log segment", "err", err)
+		return refuse(CreateMappedFileFailed, "create commit log segment failed: %v", err)
+	case errors.Is(err, commitlog.ErrRecordTooLarge):
+		return refuse(MessageIllegal, "%v", err)
+	case errors.Is(err, commitlog.ErrPropertiesTooLarge):
+		return refuse(PropertiesSizeExceeded, "%v", err)
+	}
+	s.log.Error("append to commit log", "err", err)
+	return refuse(UnknownError, "append to commit log failed: %v", err)
+}
+
+// finishPut waits for the flush the configuration asks for.
+func (s *Store) finishPut(res *PutResult, wait bool) {
+	status := s.flusher.flushFor(res.WroteOffset+int64(res.WroteBytes), wait)
+	if status != PutOK {
+		res.Status = status
+		res.Remark = fmt.Sprintf("stored at offset %d but not flushed within syncFlushTimeout %d ms", res.WroteOffset, s.opts.SyncFlushTimeout)
+	}
+}
+
+// rewriteDelayed moves a message with DELAY > 0 into the schedule topic:
+// REAL_TOPIC/REAL_QID keep where it goes, the queue is the level - 1.
+func (s *Store) rewriteDelayed(m *commitlog.Message) error {
+	v, ok := protocol.LookupProperty(propsView(m.Properties), protocol.PropertyDelayTimeLevel)
+	if !ok {
+		return nil
+	}
+	level, err := strconv.Atoi(string(v))
+	if err != nil || level <= 0 {
+		return nil // upstream treats an unusable level as no delay
+	}
+	level = min(level, len(s.st.delayLevels))
+	props := protocol.ParsePropertiesString(m.Properties)
+	props[protocol.PropertyRealTopic] = m.Topic
+	props[protocol.PropertyRealQueueID] = strconv.Itoa(int(m.QueueID))
+	props[protocol.PropertyDelayTimeLevel] = strconv.Itoa(level)
+	encoded := protocol.EncodeProperties(props)
+	if len(encoded) > commitlog.MaxPropertiesSize {
+		return fmt.Errorf("properties of the delayed message grow to %d bytes, above %d", len(encoded), commitlog.MaxPropertiesSize)
+	}
+	m.Properties = encoded
+	m.Topic = ScheduleTopic
+	m.QueueID = int32(level - 1)
+	return nil
+}
+
+// PutMessages stores a batch: every message is its own record, the records
+// are consecutive in one segment and take consecutive queue offsets.
+func (s *Store) PutMessages(in *BatchInput) PutResult {
+	begin := time.Now()
+	res := s.putMessages(in)
+	s.stats.recordPut(in.Topic, res, time.Since(begin))
+	return res
+}
+
+func (s *Store) putMessages(in *BatchInput) PutResult {
+	if res, ok := s.checkWriteable(); !ok {
+		return res
+	}
+	if res, ok := s.checkTopic(in.Topic); !ok {
+		return res
+	}
+	if len(in.Messages) == 0 {
+		return refuse(MessageIllegal, "empty batch")
+	}
+	if tt := commitlog.TransactionType(in.SysFlag); tt != commitlog.TransactionNotType {
+		return refuse(MessageIllegal, "a batch cannot be a transactional message")
+	}
+	msgs := make([]commitlog.Message, len(in.Messages))
+	bodies, total := 0, 0
+	for i := range in.Messages {
+		bm := &in.Messages[i]
+		if _, ok := protocol.LookupProperty(propsView(bm.Properties), protocol.PropertyDelayTimeLevel); ok {
+			return refuse(MessageIllegal, "batch message %d: a batch cannot hold delayed messages", i)
+		}
+		msgs[i] = commitlog.Message{
+			Topic: in.Topic, QueueID: in.QueueID, Flag: bm.Flag, SysFlag: in.SysFlag,
+			BornTimestamp: in.BornTimestamp, BornHost: in.BornHost, StoreHost: in.StoreHost,
+			Body: bm.Body, BodyCRC: commitlog.BodyCRC(bm.Body),
+			Properties: bm.Properties, ExtraProperties: in.Properties,
+		}
+		if err := msgs[i].Validate(); err != nil {
+			return refuse(PropertiesSizeExceeded, "batch message %d: %v", i, err)
+		}
+		bodies += len(bm.Body)
+		total += msgs[i].Size()
+	}
+	if bodies > s.opts.MaxMessageSize {
+		return refuse(MessageIllegal, "batch bodies of %d bytes exceed maxMessageSize %d", bodies, s.opts.MaxMessageSize)
+	}
+	if total > s.st.maxRecord {
+		return refuse(MessageIllegal, "batch of %d bytes exceeds the limit of %d", total, s.st.maxRecord)
+	}
+
+	s.putMu.Lock()
+	lockedAt := time.Now()
+	s.lockBegin.Store(lockedAt.UnixNano())
+	if s.closed.Load() {
+		s.lockBegin.Store(0)
+		s.putMu.Unlock()
+		return refuse(ServiceNotAvailable, "message store is closed")
+	}
+	storeTs := max(s.now().UnixMilli(), s.lastStoreTs.Load())
+	key := queueKey{in.Topic, in.QueueID}
+	queueOffset := s.queueOffsets[key]
+	app, err := s.commitLog.AppendBatch(msgs, queueOffset, storeTs)
+	if err == nil {
+		s.queueOffsets[key] = queueOffset + int64(len(msgs))
+		s.lastStoreTs.Store(storeTs)
+		s.lastEnd.Store(app.Offset + int64(app.Size))
+	}
+	held := time.Since(lockedAt)
+	s.lockBegin.Store(0)
+	s.putMu.Unlock()
+
+	if err != nil {
+		return s.appendFailed(err)
+	}
+	s.dispatcher.wake()
+	res := PutResult{
+		Status: PutOK, WroteOffset: app.Offset, WroteBytes: app.Size, QueueOffset: queueOffset,
+		MsgNum: len(msgs), StoreTimestamp: storeTs, StoreHost: in.StoreHost, PageCacheRT: held.Milliseconds(),
+		batchOffsets: make([]int64, len(msgs)),
+	}
+	off := app.Offset
+	for i := range msgs {
+		res.batchOffsets[i] = off
+		off += int64(msgs[i].Size())
+	}
+	s.finishPut(&res, in.WaitStoreMsgOK)
+	return res
+}
