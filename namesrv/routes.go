@@ -1,6 +1,7 @@
 package namesrv
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -365,11 +366,7 @@ func (t *routeTable) systemTopics() (topics []string, brokerAddr string) {
 	for _, name := range sortedKeys(t.brokers) {
 		bd := t.brokers[name]
 		if len(bd.BrokerAddrs) > 0 {
-			ids := make([]int64, 0, len(bd.BrokerAddrs))
-			for id := range bd.BrokerAddrs {
-				ids = append(ids, id)
-			}
-			brokerAddr = bd.BrokerAddrs[slices.Min(ids)]
+			brokerAddr = bd.BrokerAddrs[slices.Min(slices.Collect(maps.Keys(bd.BrokerAddrs)))]
 			break
 		}
 	}
@@ -448,11 +445,4 @@ func (t *routeTable) liveBrokers() int {
 	return len(t.live)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -2,8 +2,8 @@ package protocol
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 )
 
 // ClusterInfo is the GET_BROKER_CLUSTER_INFO body: every broker name with
@@ -18,12 +18,7 @@ type ClusterInfo struct {
 func (c *ClusterInfo) Encode(form JSONForm) []byte {
 	dst := make([]byte, 0, 256)
 	dst = append(dst, `{"brokerAddrTable":{`...)
-	names := make([]string, 0, len(c.BrokerAddrTable))
-	for name := range c.BrokerAddrTable {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for i, name := range names {
+	for i, name := range slices.Sorted(maps.Keys(c.BrokerAddrTable)) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -32,19 +27,12 @@ func (c *ClusterInfo) Encode(form JSONForm) []byte {
 		dst = bd.appendJSON(dst, form)
 	}
 	dst = append(dst, `},"clusterAddrTable":{`...)
-	clusters := make([]string, 0, len(c.ClusterAddrTable))
-	for name := range c.ClusterAddrTable {
-		clusters = append(clusters, name)
-	}
-	sort.Strings(clusters)
-	for i, name := range clusters {
+	for i, name := range slices.Sorted(maps.Keys(c.ClusterAddrTable)) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = jsonAppendKey(dst, name)
-		members := slices.Clone(c.ClusterAddrTable[name])
-		sort.Strings(members)
-		dst = jsonAppendStrings(dst, members)
+		dst = jsonAppendStrings(dst, slices.Sorted(slices.Values(c.ClusterAddrTable[name])))
 	}
 	return append(dst, "}}"...)
 }

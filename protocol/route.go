@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -68,14 +69,7 @@ func (b *BrokerData) SelectBrokerAddr() string {
 	return b.BrokerAddrs[ids[rand.IntN(len(ids))]]
 }
 
-func (b *BrokerData) sortedIDs() []int64 {
-	ids := make([]int64, 0, len(b.BrokerAddrs))
-	for id := range b.BrokerAddrs {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func (b *BrokerData) sortedIDs() []int64 { return slices.Sorted(maps.Keys(b.BrokerAddrs)) }
 
 func (b *BrokerData) appendJSON(dst []byte, form JSONForm) []byte {
 	dst = append(dst, `{"brokerAddrs":{`...)
@@ -118,12 +112,7 @@ func (r *TopicRouteData) Encode(form JSONForm) []byte {
 		dst = brokers[i].appendJSON(dst, form)
 	}
 	dst = append(dst, `],"filterServerTable":{`...)
-	addrs := make([]string, 0, len(r.FilterServerTable))
-	for addr := range r.FilterServerTable {
-		addrs = append(addrs, addr)
-	}
-	sort.Strings(addrs)
-	for i, addr := range addrs {
+	for i, addr := range slices.Sorted(maps.Keys(r.FilterServerTable)) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
