@@ -1,11 +1,11 @@
 package store_test
 
 import (
-	"io"
-	"log/slog"
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/exec"
