@@ -1,7 +1,56 @@
-// Package broker will wire the message store to the request handlers: send,
-// pull with long polling, offsets, heartbeats and client tables, queue locks,
-// topic and subscription managers, delay scheduling, retry and dead letters,
-// transactions, queries, admin handlers and registration with name servers.
+// Package broker is the RocketMQ broker: it wires the message store to the
+// request handlers that producers, consumers and admin tools talk to.
 //
-// Not built yet: there is no broker; cmd/mqbroker does not exist.
+// # Requests
+//
+// A Broker listens twice, on listenPort and on the "fast" (VIP) port
+// listenPort-2 that pre-4.5 Java clients use; both ports serve the same
+// handlers except PULL_MESSAGE, which only the main port serves. Handlers
+// run on worker pools per request group (send, pull, query, client
+// management, heartbeat, consumer management, admin), shared by the two
+// ports.
+//
+//   - send.go: SEND_MESSAGE (long header keys), SEND_MESSAGE_V2 and
+//     SEND_BATCH_MESSAGE (keys a..n) with upstream's checks and codes;
+//     unknown topics are created from the template topic (TBW102) when
+//     autoCreateTopicEnable; %RETRY% sends past their retry budget go to
+//     %DLQ%.
+//   - pull.go, longpoll.go: PULL_MESSAGE with tag filtering and long
+//     polling: a pull that finds nothing is held until the store's
+//     dispatcher reports a matching message for its queue (then it is run
+//     again at once) or its suspend time runs out. Found messages are sent
+//     as the store's mapped views (Command.BodyParts, written with writev)
+//     and released after the write.
+//   - clienthandlers.go: heartbeats, client tables, rebalance
+//     notifications (NOTIFY_CONSUMER_IDS_CHANGED), queue locks for orderly
+//     consumers, connection lists and the GET_CONSUMER_RUNNING_INFO relay.
+//   - queries.go: consumer offsets, queue offsets and times, QUERY_MESSAGE
+//     and VIEW_MESSAGE_BY_ID.
+//   - admin.go: topic and group administration, runtime info, config.
+//
+// # State
+//
+// topics.go, groups.go and offsets.go hold topics.json,
+// subscriptionGroup.json and consumerOffset.json under the store's config
+// directory, written atomically through store/jsonfile. Topic changes are
+// persisted at once and trigger a registration with every name server
+// (register.go); offsets are written every flushConsumerOffsetInterval and
+// at shutdown. clients.go and locks.go live in memory only.
+//
+// # Not built yet
+//
+// Master/slave replication (brokerRole SLAVE and SYNC_MASTER), DLedger,
+// transactions, delayed delivery (and so consumer send-back retries), SQL92
+// filtering and ACL. Configuring them makes New fail with an error naming
+// the feature; requests that need them are answered with an error remark
+// that says so, never silently accepted.
+//
+// # Goroutines
+//
+// Start begins the register loop, the offset flush loop, the client expiry
+// scan, the notification sender and the long-polling workers; each exits
+// when Shutdown closes the stop channel, and Shutdown waits for them.
+// Held pulls have a timer each. Shutdown unregisters from the name
+// servers, closes both listeners (and so every connection), persists the
+// offsets and closes the store.
 package broker

@@ -1,0 +1,374 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketgo/rocketgo/internal/config"
+	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/store"
+)
+
+// Broker is one RocketMQ broker: the message store, the request handlers
+// on the main and the fast (VIP) port, the client tables and the
+// registration with the name servers.
+type Broker struct {
+	cfg      config.Broker
+	log      *slog.Logger
+	storeLog *slog.Logger
+	now      func() time.Time
+	nsAddrs  []string
+
+	store   *store.Store
+	topics  *topicTable
+	groups  *groupTable
+	offsets *offsetTable
+	clients *clientTable
+	locks   *queueLocks
+	holds   *pullHolds
+
+	main     *remoting.Server
+	fast     *remoting.Server
+	nsClient *remoting.Client
+	pools    pools
+
+	// Set by Start once the main port is bound.
+	addr      string         // brokerIP1:port, advertised to clients and name servers
+	storeHost netip.AddrPort // written into every stored record
+	haAddr    string         // brokerIP2:haPort, advertised to name servers
+
+	registerNow chan struct{} // topic changes ask for an immediate registration
+	notify      chan string   // consumer groups whose members must rebalance
+
+	started  atomic.Bool
+	stopOnce sync.Once
+	stop     chan struct{} // closed by Shutdown: background loops exit
+	wg       sync.WaitGroup
+}
+
+// Option tunes a Broker beyond its configuration.
+type Option func(*Broker)
+
+// WithLogger sets the broker's logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(b *Broker) { b.log = l } }
+
+// WithStoreLogger sets the store's logger (default: the broker's).
+func WithStoreLogger(l *slog.Logger) Option { return func(b *Broker) { b.storeLog = l } }
+
+// New validates cfg and prepares a broker; nothing is opened or bound
+// until Start. Settings that ask for features RocketGo does not have yet
+// are refused with an error naming the feature.
+func New(cfg config.Broker, opts ...Option) (*Broker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("broker config: %w", err)
+	}
+	if err := checkSupported(&cfg); err != nil {
+		return nil, err
+	}
+	addrs, _ := config.SplitAddrs(cfg.NamesrvAddr)
+	b := &Broker{
+		cfg:         cfg,
+		log:         slog.Default(),
+		now:         time.Now,
+		nsAddrs:     addrs,
+		registerNow: make(chan struct{}, 1),
+		notify:      make(chan string, 1024),
+		stop:        make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(b)
+	}
+	if b.storeLog == nil {
+		b.storeLog = b.log
+	}
+	dir := cfg.Store.Paths().Config
+	b.topics = newTopicTable(dir, b.now)
+	b.topics.onChange = b.requestRegister
+	b.groups = newGroupTable(dir, cfg.AutoCreateSubscriptionGroup, b.now)
+	b.offsets = newOffsetTable(dir)
+	b.clients = newClientTable()
+	b.locks = newQueueLocks(b.now)
+	b.holds = newPullHolds(b)
+	b.pools = newPools(&cfg)
+	return b, nil
+}
+
+// checkSupported refuses settings whose feature is not built yet, rather
+// than running without it.
+func checkSupported(cfg *config.Broker) error {
+	missing := func(setting, feature string) error {
+		return fmt.Errorf("broker config: %s: %s is not implemented yet in RocketGo", setting, feature)
+	}
+	switch {
+	case cfg.BrokerRole == config.Slave:
+		return missing("brokerRole=SLAVE", "master/slave replication (HA)")
+	case cfg.BrokerRole == config.SyncMaster:
+		return missing("brokerRole=SYNC_MASTER", "synchronous replication to slaves (HA)")
+	case cfg.EnableDLegerCommitLog:
+		return missing("enableDLegerCommitLog=true", "the DLedger commit log")
+	case cfg.AclEnable:
+		return missing("aclEnable=true", "access control (ACL)")
+	case cfg.UseTLS:
+		return missing("useTLS=true", "TLS")
+	case cfg.MessageStorePlugIn != "":
+		return missing("messageStorePlugIn", "message store plug-ins")
+	case cfg.TransientStorePoolEnable:
+		return missing("transientStorePoolEnable=true", "the transient store pool")
+	case cfg.EnableConsumeQueueExt:
+		return missing("enableConsumeQueueExt=true", "the consume queue extension (SQL92 bitmaps)")
+	case cfg.EnableLmq || cfg.EnableMultiDispatch:
+		return missing("enableLmq/enableMultiDispatch", "light message queues")
+	case cfg.FetchNamesrvAddrByAddressServer:
+		return missing("fetchNamesrvAddrByAddressServer=true", "fetching name server addresses from an address server")
+	case cfg.FilterServerNums > 0:
+		return missing("filterServerNums", "filter servers")
+	case cfg.ListenPort == 1 || cfg.ListenPort == 2:
+		return fmt.Errorf("broker config: listenPort=%d leaves no room for the fast port listenPort-2", cfg.ListenPort)
+	}
+	return nil
+}
+
+// Start opens the store, loads the config files, binds the main and fast
+// ports (so Addr is real when it returns, also for port 0), registers with
+// the name servers in the background and starts the housekeeping loops.
+func (b *Broker) Start() (err error) {
+	if !b.started.CompareAndSwap(false, true) {
+		return errors.New("broker already started")
+	}
+	defer func() {
+		if err != nil {
+			b.abortStart()
+		}
+	}()
+	if err := b.topics.load(&b.cfg); err != nil {
+		return err
+	}
+	if err := b.groups.load(); err != nil {
+		return err
+	}
+	if err := b.offsets.load(); err != nil {
+		return err
+	}
+	st, err := store.Open(storeOptions(&b.cfg, b.storeLog, b.holds.arrived))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	b.store = st
+
+	b.main = b.newServer(b.cfg.ListenPort)
+	fastPort := 0
+	if b.cfg.ListenPort != 0 {
+		fastPort = b.cfg.ListenPort - 2
+	}
+	b.fast = b.newServer(fastPort)
+	b.registerHandlers(b.main, true)
+	b.registerHandlers(b.fast, false)
+	if err := b.main.Start(); err != nil {
+		return fmt.Errorf("broker listen: %w", err)
+	}
+	if err := b.fast.Start(); err != nil {
+		return fmt.Errorf("broker listen on the fast port (listenPort-2): %w", err)
+	}
+	port := b.main.Addr().(*net.TCPAddr).Port
+	ip, err := resolveIP(b.cfg.BrokerIP1)
+	if err != nil {
+		return fmt.Errorf("brokerIP1: %w", err)
+	}
+	b.storeHost = netip.AddrPortFrom(ip, uint16(port))
+	b.addr = net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(port))
+	haPort := b.cfg.HAPort()
+	if haPort == 0 {
+		haPort = port + 1
+	}
+	b.haAddr = net.JoinHostPort(b.cfg.BrokerIP2, strconv.Itoa(haPort))
+	if b.cfg.BrokerIP2 == "" {
+		b.haAddr = net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(haPort))
+	}
+
+	b.nsClient = remoting.NewClient(remoting.ClientConfig{
+		DialTimeout: time.Duration(b.cfg.ConnectTimeoutMillis) * time.Millisecond,
+		Version:     protocol.CurrentVersion,
+		Logger:      b.log,
+	})
+	b.holds.start()
+	b.goLoop(b.registerLoop)
+	b.goLoop(b.offsetFlushLoop)
+	b.goLoop(b.clientScanLoop)
+	b.goLoop(b.notifyLoop)
+	b.log.Info("broker started", "name", b.cfg.BrokerName, "cluster", b.cfg.BrokerClusterName, "addr", b.addr,
+		"fastAddr", b.fast.Addr().String(), "store", b.cfg.StorePathRootDir, "namesrv", b.nsAddrs)
+	return nil
+}
+
+// abortStart undoes a Start that failed half way.
+func (b *Broker) abortStart() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b.stopOnce.Do(func() { close(b.stop) })
+	b.holds.shutdown()
+	for _, s := range []*remoting.Server{b.main, b.fast} {
+		if s != nil {
+			_ = s.Shutdown(ctx)
+		}
+	}
+	b.wg.Wait()
+	if b.nsClient != nil {
+		b.nsClient.Close()
+	}
+	if b.store != nil {
+		if err := b.store.Close(); err != nil {
+			b.log.Error("close store", "err", err)
+		}
+	}
+}
+
+func (b *Broker) newServer(port int) *remoting.Server {
+	idle := time.Duration(b.cfg.ServerChannelMaxIdleTimeSeconds) * time.Second
+	if idle == 0 {
+		idle = -1 // Netty's 0 means never
+	}
+	return remoting.NewServer(remoting.ServerConfig{
+		Addr:        net.JoinHostPort(b.cfg.BindAddress, strconv.Itoa(port)),
+		IdleTimeout: idle,
+		Version:     protocol.CurrentVersion,
+		Logger:      b.log,
+		DefaultPool: b.pools.admin,
+	})
+}
+
+func resolveIP(host string) (netip.Addr, error) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap(), nil
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return netip.Addr{}, fmt.Errorf("%q is neither an IP address nor a resolvable host name: %v", host, err)
+	}
+	ip, _ := netip.AddrFromSlice(ips[0])
+	return ip.Unmap(), nil
+}
+
+// goLoop runs f in a goroutine the broker waits for at Shutdown.
+func (b *Broker) goLoop(f func()) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		f()
+	}()
+}
+
+// Addr is the advertised "brokerIP1:port" of the main listener; empty
+// before Start.
+func (b *Broker) Addr() string { return b.addr }
+
+// ListenAddr is the bound main listener (port 0 resolved); nil before Start.
+func (b *Broker) ListenAddr() net.Addr {
+	if b.main == nil {
+		return nil
+	}
+	return b.main.Addr()
+}
+
+// FastListenAddr is the bound fast (VIP) listener; nil before Start.
+func (b *Broker) FastListenAddr() net.Addr {
+	if b.fast == nil {
+		return nil
+	}
+	return b.fast.Addr()
+}
+
+// Store is the broker's message store (for tests and tools).
+func (b *Broker) Store() *store.Store { return b.store }
+
+// BootLine is what upstream prints once the broker serves; scripts wait
+// for it.
+func (b *Broker) BootLine() string {
+	line := "The broker[" + b.cfg.BrokerName + ", " + b.addr + "] boot success. serializeType=JSON"
+	if b.cfg.NamesrvAddr != "" {
+		line += " and name server is " + b.cfg.NamesrvAddr
+	}
+	return line
+}
+
+// Shutdown unregisters from the name servers, stops the listeners and the
+// background loops, persists the offsets and closes the store. ctx bounds
+// the whole.
+func (b *Broker) Shutdown(ctx context.Context) error {
+	if !b.started.Load() {
+		return nil
+	}
+	var errs []error
+	b.stopOnce.Do(func() {
+		close(b.stop)
+		b.unregisterAll(ctx)
+		b.holds.shutdown()
+		for _, s := range []*remoting.Server{b.main, b.fast} {
+			if err := s.Shutdown(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		done := make(chan struct{})
+		go func() { b.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("broker loops still running: %w", ctx.Err()))
+		}
+		b.nsClient.Close()
+		if err := b.offsets.persist(true); err != nil {
+			errs = append(errs, err)
+		}
+		if err := b.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+		b.log.Info("broker stopped", "name", b.cfg.BrokerName, "addr", b.addr)
+	})
+	return errors.Join(errs...)
+}
+
+// offsetFlushLoop writes consumerOffset.json every flushConsumerOffsetInterval.
+func (b *Broker) offsetFlushLoop() {
+	t := time.NewTicker(time.Duration(b.cfg.FlushConsumerOffsetInterval) * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			if err := b.offsets.persist(false); err != nil {
+				b.log.Error("persist consumer offsets", "err", err)
+			}
+		}
+	}
+}
+
+// channelExpiry is how long a client may stay silent before the broker
+// drops its connection (upstream's 120 s).
+const channelExpiry = 120 * time.Second
+
+// clientScanLoop closes client connections that stopped heartbeating;
+// their close hook removes them from every group.
+func (b *Broker) clientScanLoop() {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			for _, c := range b.clients.expired(b.now().Add(-channelExpiry)) {
+				b.log.Info("client silent for 120 s; closing its connection", "peer", c.RemoteAddr())
+				c.Close()
+			}
+		}
+	}
+}
