@@ -81,6 +81,13 @@ func TestJSONAppendString(t *testing.T) {
 func BenchmarkNormalizeJSON(b *testing.B) {
 	fast := []byte(`{"brokerDatas":[{"brokerAddrs":{0:"10.0.0.1:10911",1:"10.0.0.2:10911"},"brokerName":"broker-a","cluster":"DefaultCluster"}],"filterServerTable":{},"queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSysFlag":0,"writeQueueNums":4}]}`)
 	std, _ := NormalizeJSON(fast)
+	// Baseline: the standard library's validator over the same bytes.
+	b.Run("json.Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(std)))
+		for i := 0; i < b.N; i++ {
+			json.Valid(std)
+		}
+	})
 	b.Run("standard", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(std)))
