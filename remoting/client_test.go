@@ -157,6 +157,7 @@ func TestAsyncCallbackOnceOnTimeout(t *testing.T) {
 	})
 	c := newTestClient(t, ClientConfig{})
 	addr := s.Addr().String()
+	invoke(t, c, addr, NewRequest(codeEcho, nil, nil)) // connect first: the short timeouts below cover dialling too
 
 	var calls atomic.Int32
 	errs := make(chan error, 4)

@@ -90,7 +90,8 @@ func decodeBinaryHeader(hdr []byte, c *Command) error {
 		return nil
 	}
 	end := p + int(extLen)
-	m := make(map[string]string)
+	var stack [24][2]string // see jsonScanner.extFields: size the map once
+	pairs := stack[:0]
 	for p < end {
 		if end-p < 2 {
 			return fmt.Errorf("%w: ROCKETMQ header: truncated ext key length", ErrMalformedFrame)
@@ -107,9 +108,9 @@ func decodeBinaryHeader(hdr []byte, c *Command) error {
 		if vl < 0 || vl > int64(end-p) {
 			return fmt.Errorf("%w: ROCKETMQ header: ext value length %d for key %q, %d bytes left", ErrMalformedFrame, vl, k, end-p)
 		}
-		m[k] = s[p : p+int(vl)]
+		pairs = append(pairs, [2]string{k, s[p : p+int(vl)]})
 		p += int(vl)
 	}
-	c.ExtFields = m
+	c.ExtFields = pairMap(pairs)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -267,10 +268,13 @@ func (d *jsonScanner) extFields() (map[string]string, error) {
 	if !d.eat('{') {
 		return nil, d.errorf("extFields is not an object")
 	}
-	m := make(map[string]string)
+	// Collect the pairs first so the map is made at its final size: growing
+	// a map entry by entry costs several allocations per header.
+	var stack [24][2]string
+	pairs := stack[:0]
 	d.skipSpace()
 	if d.eat('}') {
-		return m, nil
+		return map[string]string{}, nil
 	}
 	for {
 		d.skipSpace()
@@ -289,16 +293,25 @@ func (d *jsonScanner) extFields() (map[string]string, error) {
 			return nil, fmt.Errorf("extFields[%q]: %w", k, err)
 		}
 		if !isNull {
-			m[k] = v
+			pairs = append(pairs, [2]string{k, v})
 		}
 		d.skipSpace()
 		if d.eat('}') {
-			return m, nil
+			return pairMap(pairs), nil
 		}
 		if !d.eat(',') {
 			return nil, d.errorf("expected ',' or '}' in extFields")
 		}
 	}
+}
+
+// pairMap makes a map of exactly the pairs' size; later pairs win.
+func pairMap(pairs [][2]string) map[string]string {
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p[0]] = p[1]
+	}
+	return m
 }
 
 // skipValue validates and steps over any JSON value.
@@ -412,7 +425,9 @@ func (d *jsonScanner) str() (string, error) {
 			s := d.s[start:d.i]
 			d.i++
 			if !ascii && !utf8.ValidString(s) {
-				return string(appendValidUTF8(nil, s)), nil
+				var sb strings.Builder
+				writeValidUTF8(&sb, s)
+				return sb.String(), nil
 			}
 			return s, nil
 		case b == '\\':
@@ -427,16 +442,20 @@ func (d *jsonScanner) str() (string, error) {
 	return "", d.errorf("unterminated string")
 }
 
-// escapedStr finishes a string that holds escapes; d.i is at the first '\'.
+// escapedStr finishes a string that holds escapes; d.i is at the first backslash.
 // Lone surrogates and invalid UTF-8 become U+FFFD, as encoding/json does.
 func (d *jsonScanner) escapedStr(start int) (string, error) {
-	buf := appendValidUTF8(make([]byte, 0, d.i-start+16), d.s[start:d.i])
+	var sb strings.Builder
+	if q := strings.IndexByte(d.s[d.i:], '"'); q >= 0 {
+		sb.Grow(d.i - start + q) // enough unless the string holds \" escapes
+	}
+	writeValidUTF8(&sb, d.s[start:d.i])
 	for d.i < len(d.s) {
 		b := d.s[d.i]
 		switch {
 		case b == '"':
 			d.i++
-			return string(buf), nil
+			return sb.String(), nil
 		case b < 0x20:
 			return "", d.errorf("control character in string")
 		case b != '\\':
@@ -444,7 +463,7 @@ func (d *jsonScanner) escapedStr(start int) (string, error) {
 			for end < len(d.s) && d.s[end] != '"' && d.s[end] != '\\' && d.s[end] >= 0x20 {
 				end++
 			}
-			buf = appendValidUTF8(buf, d.s[d.i:end])
+			writeValidUTF8(&sb, d.s[d.i:end])
 			d.i = end
 			continue
 		}
@@ -455,17 +474,17 @@ func (d *jsonScanner) escapedStr(start int) (string, error) {
 		d.i += 2
 		switch e {
 		case '"', '\\', '/':
-			buf = append(buf, e)
+			sb.WriteByte(e)
 		case 'b':
-			buf = append(buf, '\b')
+			sb.WriteByte('\b')
 		case 'f':
-			buf = append(buf, '\f')
+			sb.WriteByte('\f')
 		case 'n':
-			buf = append(buf, '\n')
+			sb.WriteByte('\n')
 		case 'r':
-			buf = append(buf, '\r')
+			sb.WriteByte('\r')
 		case 't':
-			buf = append(buf, '\t')
+			sb.WriteByte('\t')
 		case 'u':
 			r, ok := d.hex4()
 			if !ok {
@@ -483,7 +502,7 @@ func (d *jsonScanner) escapedStr(start int) (string, error) {
 			if r >= 0xD800 && r < 0xE000 {
 				r = utf8.RuneError
 			}
-			buf = utf8.AppendRune(buf, r)
+			sb.WriteRune(r)
 		default:
 			return "", d.errorf("invalid escape '\\%c'", e)
 		}
@@ -513,18 +532,17 @@ func (d *jsonScanner) hex4() (rune, bool) {
 	return r, true
 }
 
-// appendValidUTF8 appends s with each invalid byte replaced by U+FFFD.
-func appendValidUTF8(dst []byte, s string) []byte {
+// writeValidUTF8 writes s with each invalid byte replaced by U+FFFD.
+func writeValidUTF8(sb *strings.Builder, s string) {
 	for len(s) > 0 {
 		r, size := utf8.DecodeRuneInString(s)
 		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, "\ufffd"...)
+			sb.WriteString("\ufffd")
 		} else {
-			dst = append(dst, s[:size]...)
+			sb.WriteString(s[:size])
 		}
 		s = s[size:]
 	}
-	return dst
 }
 
 func (d *jsonScanner) skipSpace() {

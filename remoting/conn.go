@@ -232,8 +232,7 @@ func (r idleReader) Read(p []byte) (int, error) {
 		if n > 0 {
 			c.lastRead.Store(time.Now().UnixNano())
 		}
-		var ne net.Error
-		if n > 0 || err == nil || c.set.idleTimeout <= 0 || !errors.As(err, &ne) || !ne.Timeout() {
+		if n > 0 || err == nil || c.set.idleTimeout <= 0 || !isTimeout(err) {
 			return n, err
 		}
 		last := time.Unix(0, max(c.lastRead.Load(), c.lastWrite.Load()))
@@ -243,6 +242,11 @@ func (r idleReader) Read(p []byte) (int, error) {
 		}
 		c.nc.SetReadDeadline(deadline)
 	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // deliver hands a response to the call waiting for its opaque.
@@ -311,7 +315,7 @@ func (c *Conn) send(done <-chan struct{}, cmd *Command) error {
 func (c *Conn) writeLoop() {
 	defer close(c.writerOK)
 	batch := make([]outFrame, 0, maxWriteBatch)
-	iov := make(net.Buffers, 0, 3*maxWriteBatch)
+	w := &writeBufs{iov: make(net.Buffers, 0, 3*maxWriteBatch)}
 	for {
 		select {
 		case f := <-c.out:
@@ -325,7 +329,7 @@ func (c *Conn) writeLoop() {
 					break more
 				}
 			}
-			if err := c.writeBatch(batch, &iov); err != nil {
+			if err := c.writeBatch(batch, w); err != nil {
 				c.set.log.Debug("remoting: write failed", "peer", c.remote, "err", err)
 				c.close(err)
 			}
@@ -345,8 +349,16 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-func (c *Conn) writeBatch(batch []outFrame, iovp *net.Buffers) error {
-	iov := (*iovp)[:0]
+// writeBufs is the writer's scratch. WriteTo needs a *net.Buffers it can
+// consume; keeping both slices in one long-lived struct saves an allocation
+// per batch.
+type writeBufs struct {
+	iov  net.Buffers // what to send, kept for its capacity
+	send net.Buffers // consumed by WriteTo
+}
+
+func (c *Conn) writeBatch(batch []outFrame, w *writeBufs) error {
+	iov := w.iov[:0]
 	for _, f := range batch {
 		iov = append(iov, *f.head)
 		if len(f.cmd.Body) > 0 {
@@ -366,12 +378,12 @@ func (c *Conn) writeBatch(batch []outFrame, iovp *net.Buffers) error {
 		if c.set.writeTimeout > 0 {
 			c.nc.SetWriteDeadline(time.Now().Add(c.set.writeTimeout))
 		}
-		bufs := iov // WriteTo consumes its receiver; keep iov's array
-		_, err = bufs.WriteTo(c.nc)
+		w.send = iov
+		_, err = w.send.WriteTo(c.nc)
 		c.lastWrite.Store(time.Now().UnixNano())
 	}
 	clear(iov)
-	*iovp = iov[:0]
+	w.iov = iov[:0]
 	for _, f := range batch {
 		putHead(f.head)
 		f.cmd.release()

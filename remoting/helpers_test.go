@@ -153,3 +153,5 @@ func mustEncode(t testing.TB, c *Command) []byte {
 	}
 	return b
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -16,7 +17,12 @@ type call struct {
 	cb      func(*Command, error) // async calls
 	timer   *time.Timer           // async timeout
 	stopCtx func() bool           // async: unregisters the context.AfterFunc
+	wait    *time.Timer           // sync timeout, kept with the pooled call
 }
+
+// syncCalls recycles sync calls with their channel and timer: once
+// invokeSync has its result nobody else refers to the call (see finish).
+var syncCalls = sync.Pool{New: func() any { return &call{ch: make(chan result, 1)} }}
 
 type result struct {
 	resp *Command
@@ -87,38 +93,46 @@ func (c *Conn) expire(opaque int32, cl *call, err error) {
 // timeout, whichever ends first.
 func (c *Conn) invokeSync(ctx context.Context, req *Command, timeout time.Duration) (*Command, error) {
 	code := req.Code
-	cl := &call{ch: make(chan result, 1)}
+	cl := syncCalls.Get().(*call)
 	opaque, err := c.register(req, cl, nil)
 	if err != nil {
+		syncCalls.Put(cl)
 		req.release()
 		return nil, err
 	}
 	if err := c.send(ctx.Done(), req); err != nil {
-		if c.unregister(opaque, cl) {
-			return nil, err
+		if !c.unregister(opaque, cl) {
+			<-cl.ch // the connection died meanwhile and finished the call
 		}
-		r := <-cl.ch // the connection died meanwhile and finished the call
-		return r.resp, r.err
+		syncCalls.Put(cl)
+		return nil, err
 	}
 	var expired <-chan time.Time
 	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expired = t.C
+		if cl.wait == nil {
+			cl.wait = time.NewTimer(timeout)
+		} else {
+			cl.wait.Reset(timeout)
+		}
+		expired = cl.wait.C
 	}
-	var why error
+	var r result
+	gaveUp := true
 	select {
-	case r := <-cl.ch:
-		return r.resp, r.err
+	case r = <-cl.ch:
+		gaveUp = false
 	case <-ctx.Done():
-		why = c.ctxError(ctx, code, opaque)
+		r.err = c.ctxError(ctx, code, opaque)
 	case <-expired:
-		why = c.timeoutError(code, opaque, timeout)
+		r.err = c.timeoutError(code, opaque, timeout)
 	}
-	if c.unregister(opaque, cl) {
-		return nil, why
+	if gaveUp && !c.unregister(opaque, cl) {
+		r = <-cl.ch // answered just as we gave up: take the answer
 	}
-	r := <-cl.ch // answered just as we gave up: take the answer
+	if cl.wait != nil {
+		cl.wait.Stop() // since Go 1.23 no stale tick can be received after Stop
+	}
+	syncCalls.Put(cl)
 	return r.resp, r.err
 }
 

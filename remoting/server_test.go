@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -323,8 +324,8 @@ func TestIdleConnectionClosed(t *testing.T) {
 	s := startServer(t, ServerConfig{IdleTimeout: 100 * time.Millisecond}, func(s *Server) {
 		s.OnConnClose(func(c *Conn) { closed <- c })
 	})
+	start := time.Now() // before the server can accept: its idle clock starts later
 	nc := dialRaw(t, s.Addr().String())
-	start := time.Now()
 	expectClosedByPeer(t, nc)
 	if el := time.Since(start); el < 100*time.Millisecond {
 		t.Fatalf("closed after %v, before the idle timeout", el)
@@ -361,6 +362,9 @@ func TestWrapConnSeam(t *testing.T) {
 	var wrapped, dialled atomic.Int32
 	s := startServer(t, ServerConfig{WrapConn: func(nc net.Conn) (net.Conn, error) {
 		if wrapped.Add(1) == 1 {
+			// Like a TLS sniffer: look at the first bytes, then refuse. The
+			// client's request is then surely in flight on this connection.
+			io.ReadFull(nc, make([]byte, 4))
 			return nil, errors.New("handshake refused")
 		}
 		return nc, nil
@@ -371,8 +375,8 @@ func TestWrapConnSeam(t *testing.T) {
 		return d.DialContext(ctx, "tcp", addr)
 	}})
 	// The first connection is refused by WrapConn and closed; the call fails.
-	if _, err := c.InvokeSync(context.Background(), s.Addr().String(), NewRequest(codeEcho, nil, nil), waitTimeout); !errors.Is(err, ErrConnClosed) {
-		t.Fatalf("want ErrConnClosed through a refused wrap, got %v", err)
+	if resp, err := c.InvokeSync(context.Background(), s.Addr().String(), NewRequest(codeEcho, nil, nil), waitTimeout); !errors.Is(err, ErrConnClosed) {
+		t.Fatalf("want ErrConnClosed through a refused wrap, got %v, %v", resp, err)
 	}
 	if resp := invoke(t, c, s.Addr().String(), NewRequest(codeEcho, nil, []byte("w"))); string(resp.Body) != "w" {
 		t.Fatalf("got %v", resp)
