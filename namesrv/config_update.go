@@ -75,8 +75,10 @@ func (s *Server) updateConfig(c *remoting.Conn, req *remoting.Command) (*remotin
 	if err := errors.Join(errs...); err != nil {
 		return remoting.NewResponse(req, protocol.RespSystemError, "update name server config: "+err.Error()), nil
 	}
+	// Encode, not Print: the persisted file must load back to the same values
+	// even when one holds a '\' or a literal "${".
 	var text bytes.Buffer
-	if err := config.Print(&text, &next); err != nil {
+	if err := config.Encode(&text, &next); err != nil {
 		return nil, err
 	}
 	if err := writeFileAtomic(next.ConfigStorePath, text.Bytes()); err != nil {
