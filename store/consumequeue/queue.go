@@ -83,16 +83,29 @@ type Queue struct {
 	maxPhy   atomic.Int64 // commit log end of the last unit written
 }
 
+// Options tunes how queues are opened.
+type Options struct {
+	UnitsPerFile int            // units per file; <= 0 means DefaultUnitsPerFile
+	Syncer       segment.Syncer // how files are forced to disk; nil means msync
+}
+
 // Open opens (creating if needed) the queue in <dir>/<topic>/<queueID> and
 // recovers it. dir is the consume queue root (<store>/consumequeue).
 // unitsPerFile <= 0 means DefaultUnitsPerFile.
 func Open(dir string, topic string, queueID int32, unitsPerFile int) (*Queue, error) {
+	return OpenWith(dir, topic, queueID, Options{UnitsPerFile: unitsPerFile})
+}
+
+// OpenWith is Open with Options; the Syncer is in place before recovery
+// writes anything.
+func OpenWith(dir string, topic string, queueID int32, opts Options) (*Queue, error) {
 	if err := checkTopic(topic); err != nil {
 		return nil, err
 	}
 	if queueID < 0 {
 		return nil, fmt.Errorf("open consume queue %s-%d: negative queue id", topic, queueID)
 	}
+	unitsPerFile := opts.UnitsPerFile
 	if unitsPerFile <= 0 {
 		unitsPerFile = DefaultUnitsPerFile
 	}
@@ -103,6 +116,9 @@ func Open(dir string, topic string, queueID int32, unitsPerFile int) (*Queue, er
 	list, err := segment.OpenList(path, unitsPerFile*UnitSize)
 	if err != nil {
 		return nil, fmt.Errorf("open consume queue %s-%d: %w", topic, queueID, err)
+	}
+	if opts.Syncer != nil {
+		list.SetSyncer(opts.Syncer)
 	}
 	q := &Queue{topic: topic, queueID: queueID, units: unitsPerFile, list: list}
 	if err := q.recover(); err != nil {

@@ -387,3 +387,29 @@ func TestReadersTolerateZeroUnit(t *testing.T) {
 		t.Fatalf("OffsetForTime over a zero unit = %d", got)
 	}
 }
+
+func TestOpenWithSyncerCoversRecovery(t *testing.T) {
+	dir := t.TempDir()
+	q := openQueue(t, dir)
+	putN(t, q, 0, 3)
+	q.Close()
+	// Zero unit 1: recovery wipes the stale unit 2 behind it and must sync
+	// that through the configured Syncer.
+	path := filepath.Join(dir, "TopicTest", "1", segment.FileName(0))
+	b, _ := os.ReadFile(path)
+	clear(b[UnitSize : 2*UnitSize])
+	os.WriteFile(path, b, 0o644)
+	boom := errors.New("injected")
+	if _, err := OpenWith(dir, "TopicTest", 1, Options{UnitsPerFile: testUnits,
+		Syncer: func(*os.File, []byte) error { return boom }}); !errors.Is(err, boom) {
+		t.Fatalf("recovery with a failing syncer: %v", err)
+	}
+	s, err := LoadWith(dir, Options{UnitsPerFile: testUnits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if q := s.Get("TopicTest", 1); q == nil || q.MaxOffset() != 1 {
+		t.Fatalf("after recovery: %v", q)
+	}
+}

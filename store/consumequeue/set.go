@@ -15,12 +15,11 @@ import (
 // Set holds every consume queue under one root directory, keyed by topic and
 // queue id. It is safe for concurrent use.
 type Set struct {
-	root  string
-	units int
+	root string
 
 	mu     sync.RWMutex
+	opts   Options // Syncer changes with SetSyncer
 	queues map[string]map[int32]*Queue
-	syncer segment.Syncer
 }
 
 // Load opens every queue under root (<store>/consumequeue), creating root if
@@ -28,10 +27,15 @@ type Set struct {
 // names are not integers are skipped, as upstream does. unitsPerFile <= 0
 // means DefaultUnitsPerFile.
 func Load(root string, unitsPerFile int) (*Set, error) {
+	return LoadWith(root, Options{UnitsPerFile: unitsPerFile})
+}
+
+// LoadWith is Load with Options applied to every queue, loaded or created.
+func LoadWith(root string, opts Options) (*Set, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("load consume queues: %w", err)
 	}
-	s := &Set{root: root, units: unitsPerFile, queues: make(map[string]map[int32]*Queue)}
+	s := &Set{root: root, opts: opts, queues: make(map[string]map[int32]*Queue)}
 	topics, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("load consume queues: %w", err)
@@ -50,7 +54,7 @@ func Load(root string, unitsPerFile int) (*Set, error) {
 			if !d.IsDir() || err != nil || id < 0 {
 				continue
 			}
-			q, err := Open(root, t.Name(), int32(id), unitsPerFile)
+			q, err := OpenWith(root, t.Name(), int32(id), opts)
 			if err != nil {
 				s.Close()
 				return nil, fmt.Errorf("load consume queues: %w", err)
@@ -90,12 +94,9 @@ func (s *Set) GetOrCreate(topic string, queueID int32) (*Queue, error) {
 	if q := s.queues[topic][queueID]; q != nil {
 		return q, nil
 	}
-	q, err := Open(s.root, topic, queueID, s.units)
+	q, err := OpenWith(s.root, topic, queueID, s.opts)
 	if err != nil {
 		return nil, err
-	}
-	if s.syncer != nil {
-		q.SetSyncer(s.syncer)
 	}
 	s.add(q)
 	return q, nil
@@ -157,7 +158,7 @@ func (s *Set) Remove(topic string) error {
 // SetSyncer passes a fault-injection syncer to every current and future queue.
 func (s *Set) SetSyncer(sy segment.Syncer) {
 	s.mu.Lock()
-	s.syncer = sy
+	s.opts.Syncer = sy
 	s.mu.Unlock()
 	for _, q := range s.Queues() {
 		q.SetSyncer(sy)

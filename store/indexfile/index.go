@@ -36,6 +36,8 @@ type Options struct {
 	OnFlushError func(error)
 	// Now names new files; nil means time.Now.
 	Now func() time.Time
+	// Syncer forces files to disk; nil means msync. SetSyncer changes it.
+	Syncer segment.Syncer
 }
 
 func (o *Options) fill() error {
@@ -86,7 +88,7 @@ func OpenDir(dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
-	x := &Index{dir: dir, opts: opts}
+	x := &Index{dir: dir, opts: opts, syncer: opts.Syncer}
 	size := FileSize(opts.Slots, opts.MaxEntries)
 	for _, e := range entries { // sorted by name, so by creation time
 		name := e.Name()
@@ -111,6 +113,9 @@ func OpenDir(dir string, opts Options) (*Index, error) {
 		if err != nil {
 			x.Close()
 			return nil, err
+		}
+		if x.syncer != nil {
+			f.seg.SetSyncer(x.syncer)
 		}
 		x.files = append(x.files, f)
 	}
