@@ -37,7 +37,22 @@
 //
 // # Messages
 //
-// The stored/transferred message layout, properties, batches, message ids
-// and tag hashes live in the message*.go, msgid*.go, batch*.go,
-// properties*.go and taghash*.go files of this package.
+// One record layout serves the commit log and the pull, query and view
+// bodies: TOTALSIZE, magic, body CRC, queue and offset fields, SYSFLAG, born
+// and store hosts (4 or 16 address bytes, by the SysFlagBornHostV6 and
+// SysFlagStoreHostV6 bits), body, a 1-byte topic length (2 bytes under the
+// 5.x v2 magic) and the properties string. ParseMessageRecord gives a
+// zero-copy view of one record and AppendMessageRecord writes one; the
+// RecordPos* functions and MessageRecordSize let the store patch offsets and
+// times in place. DecodeMessages builds MessageExt values for clients
+// (bodies copied, zlib and LZ4 bodies expanded) and never panics on bad
+// bytes: it reports the record's index, offset and field.
+//
+// Properties are name 0x01 value pairs joined by 0x02. ParseProperties
+// accepts the pre-4.9.1 trailing separator; AppendProperties writes the
+// current form without allocating; LookupProperty reads one value in place.
+// TagsCode is Java's String.hashCode over UTF-16 code units. Offset message
+// ids (store host + commit log offset in hex) and client UNIQ_KEYs
+// (UniqIDGenerator) are in msgid*.go; SEND_BATCH_MESSAGE bodies
+// (ParseBatchRecord, EncodeBatch, CheckBatch) in batch.go.
 package protocol
