@@ -143,16 +143,9 @@ func TestPendingFailFastWhenConnDies(t *testing.T) {
 // TestAsyncCallbackOnceOnTimeout: the callback runs once with ErrTimeout, and
 // the response arriving afterwards is dropped.
 func TestAsyncCallbackOnceOnTimeout(t *testing.T) {
-	type held struct {
-		conn *Conn
-		req  *Command
-	}
-	holds := make(chan held, 1)
+	holds := make(chan heldRequest, 1)
 	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Handle(codeBlock, nil, func(c *Conn, req *Command) (*Command, error) {
-			holds <- held{c, req}
-			return nil, nil
-		})
+		s.Handle(codeBlock, nil, holdHandler(holds))
 		s.Handle(codeEcho, nil, echoHandler)
 	})
 	c := newTestClient(t, ClientConfig{})

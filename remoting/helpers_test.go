@@ -155,3 +155,18 @@ func mustEncode(t testing.TB, c *Command) []byte {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// heldRequest is a request a holdHandler kept unanswered.
+type heldRequest struct {
+	conn *Conn
+	req  *Command
+}
+
+// holdHandler answers nothing now (like a suspended pull) and hands each
+// request to the test, which may Respond later.
+func holdHandler(holds chan<- heldRequest) Handler {
+	return func(c *Conn, req *Command) (*Command, error) {
+		holds <- heldRequest{c, req}
+		return nil, nil
+	}
+}

@@ -116,7 +116,9 @@ func (p *Pool) work(g *poolGen) {
 	}
 }
 
-// waitGroup waits for wg or ctx, whichever comes first.
+// waitGroup waits for wg or ctx, whichever comes first. If ctx wins, the
+// helper goroutine stays until wg is done: the goroutines it waits for are
+// still running, and it ends with them.
 func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
 	go func() {

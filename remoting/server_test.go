@@ -212,17 +212,8 @@ func TestHandlerErrorAndPanicGiveSystemError(t *testing.T) {
 }
 
 func TestDeferredRespond(t *testing.T) {
-	type held struct {
-		conn *Conn
-		req  *Command
-	}
-	holds := make(chan held, 1)
-	s := startServer(t, ServerConfig{}, func(s *Server) {
-		s.Handle(codeBlock, nil, func(c *Conn, req *Command) (*Command, error) {
-			holds <- held{c, req}
-			return nil, nil // answered later, like a suspended pull
-		})
-	})
+	holds := make(chan heldRequest, 1)
+	s := startServer(t, ServerConfig{}, func(s *Server) { s.Handle(codeBlock, nil, holdHandler(holds)) })
 	c := newTestClient(t, ClientConfig{})
 	got := make(chan *Command, 1)
 	go func() {
