@@ -173,15 +173,18 @@ func (c *Conn) close(why error) {
 	})
 }
 
+// closedError says the connection is gone and why. Callers have seen the
+// connection closing, so closeErr is set.
 func (c *Conn) closedError() error {
-	return fmt.Errorf("%s: %w", c.remote, ErrConnClosed)
+	return fmt.Errorf("%s: %w (%v)", c.remote, ErrConnClosed, c.closeErr)
 }
 
 func (c *Conn) readLoop() error {
 	if c.set.idleTimeout > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(c.set.idleTimeout))
 	}
-	br := bufio.NewReaderSize(idleReader{c}, 64<<10)
+	// 16 KiB holds many small frames per read; bigger bodies bypass it.
+	br := bufio.NewReaderSize(idleReader{c}, 16<<10)
 	var fr frameReader
 	for {
 		cmd, err := fr.read(br, c.set.maxFrame)

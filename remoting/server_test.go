@@ -402,3 +402,26 @@ func TestRawBinaryRequest(t *testing.T) {
 		t.Fatalf("got %v (%v)", resp, resp.SerializeType)
 	}
 }
+
+// TestPoolSharedByTwoServers: a broker's main and fast ports share pools;
+// shutting one server down must not stop the other's workers.
+func TestPoolSharedByTwoServers(t *testing.T) {
+	pool := NewPool("shared", 2, 16)
+	setup := func(s *Server) { s.Handle(codeEcho, pool, echoHandler) }
+	main := startServer(t, ServerConfig{}, setup)
+	fast := NewServer(ServerConfig{Addr: "127.0.0.1:0"})
+	setup(fast)
+	if err := fast.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(t, ClientConfig{})
+	invoke(t, c, fast.Addr().String(), NewRequest(codeEcho, nil, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := fast.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if resp := invoke(t, c, main.Addr().String(), NewRequest(codeEcho, nil, []byte("m"))); string(resp.Body) != "m" {
+		t.Fatalf("main port after fast port shutdown: %v", resp)
+	}
+}
