@@ -52,6 +52,9 @@ func (s *Store) CheckConsistency(ctx context.Context) error {
 		}
 		d := r.Dispatch(off)
 		tt := commitlog.TransactionType(d.SysFlag)
+		if end, deleted := s.deletedTopics.Load(string(d.Topic)); deleted && off < end.(int64) {
+			continue // written before its topic was deleted
+		}
 		if tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType {
 			k := queueKey{string(d.Topic), d.QueueID}
 			tags := d.TagsCode

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/store/commitlog"
@@ -28,11 +29,14 @@ type dispatcher struct {
 
 	// queues caches consume queues by topic bytes and id, giving the
 	// canonical topic string without a per-message allocation.
-	queues map[string]map[int32]*consumequeue.Queue
-	keyBuf []byte
+	queues    map[string]map[int32]*consumequeue.Queue
+	topicsGen atomic.Int64 // bumped by DeleteTopics: the cache must be dropped
+	seenGen   int64
+	keyBuf    []byte
 
+	waiting  atomic.Int32 // WaitDispatched callers
 	mu       sync.Mutex
-	progress chan struct{} // closed and replaced after each pass that moved reputFrom
+	progress chan struct{} // closed and replaced after a pass that moved reputFrom, if anyone waits
 }
 
 func newDispatcher(s *Store, from int64) *dispatcher {
@@ -82,6 +86,10 @@ func (d *dispatcher) run(stop <-chan struct{}) {
 // dispatchAvailable dispatches every record readable now.
 func (d *dispatcher) dispatchAvailable() {
 	log := d.s.commitLog
+	if gen := d.topicsGen.Load(); gen != d.seenGen {
+		clear(d.queues)
+		d.seenGen = gen
+	}
 	if min := log.MinOffset(); d.reputFrom.Load() < min {
 		// Expiry removed what we had not reached; continue at the head.
 		d.s.log.Warn("dispatch position below the commit log head, skipping ahead", "from", d.reputFrom.Load(), "min", min)
@@ -124,7 +132,7 @@ func (d *dispatcher) dispatchAvailable() {
 		d.reputFrom.Store(next)
 		moved = true
 	}
-	if moved {
+	if moved && d.waiting.Load() > 0 {
 		d.mu.Lock()
 		close(d.progress)
 		d.progress = make(chan struct{})
@@ -204,9 +212,6 @@ func (d *dispatcher) queue(topic []byte, id int32) (*consumequeue.Queue, string)
 	return q, q.Topic()
 }
 
-// forget drops cached queues of a topic (after the topic was deleted).
-func (d *dispatcher) forget(topic string) { delete(d.queues, topic) }
-
 // deliverTime is the schedule topic's tags code: store time plus the
 // delay of the message's level (upstream: +1 s for an unknown level).
 func (d *dispatcher) deliverTime(props []byte, storeTs int64) int64 {
@@ -237,7 +242,10 @@ func (d *dispatcher) indexKeys(req *commitlog.DispatchRequest) {
 
 func (d *dispatcher) indexKey(req *commitlog.DispatchRequest, key []byte) {
 	d.keyBuf = append(append(append(d.keyBuf[:0], req.Topic...), '#'), key...)
-	if err := d.s.index.Put(string(d.keyBuf), req.PhyOffset, req.StoreTimestamp); err != nil {
+	// Put only hashes the key, so a view of the reused buffer saves a
+	// string allocation per key.
+	k := unsafe.String(unsafe.SliceData(d.keyBuf), len(d.keyBuf))
+	if err := d.s.index.Put(k, req.PhyOffset, req.StoreTimestamp); err != nil {
 		d.s.log.Error("dispatch: index key", "key", string(d.keyBuf), "phyOffset", req.PhyOffset, "err", err)
 	}
 }
@@ -249,6 +257,8 @@ func (d *dispatcher) close() { d.scanner.Close() }
 // the consume queues and the index, or ctx ends.
 func (s *Store) WaitDispatched(ctx context.Context) error {
 	target := s.commitLog.MaxOffset()
+	s.dispatcher.waiting.Add(1) // before reading progress: see dispatchAvailable
+	defer s.dispatcher.waiting.Add(-1)
 	for {
 		ch := s.dispatcher.waitProgress()
 		if s.dispatcher.reputFrom.Load() >= target {
@@ -260,4 +270,34 @@ func (s *Store) WaitDispatched(ctx context.Context) error {
 			return fmt.Errorf("wait for dispatch to reach %d (at %d): %w", target, s.dispatcher.reputFrom.Load(), ctx.Err())
 		}
 	}
+}
+
+// DeleteTopics removes the consume queues of topics and forgets their queue
+// offsets (upstream's deleteTopics, after DELETE_TOPIC_IN_BROKER). Their
+// records stay in the commit log until they expire. Puts wait while the
+// dispatcher finishes the records already appended.
+func (s *Store) DeleteTopics(ctx context.Context, topics ...string) error {
+	s.putMu.Lock()
+	defer s.putMu.Unlock()
+	if err := s.WaitDispatched(ctx); err != nil {
+		return fmt.Errorf("delete topics: %w", err)
+	}
+	drop := make(map[string]bool, len(topics))
+	for _, t := range topics {
+		drop[t] = true
+	}
+	for k := range s.queueOffsets {
+		if drop[k.topic] {
+			delete(s.queueOffsets, k)
+		}
+	}
+	var errs []error
+	for _, t := range topics {
+		if err := s.queues.Remove(t); err != nil {
+			errs = append(errs, fmt.Errorf("delete topic %s: %w", t, err))
+		}
+		s.deletedTopics.Store(t, s.commitLog.MaxOffset())
+	}
+	s.dispatcher.topicsGen.Add(1)
+	return errors.Join(errs...)
 }

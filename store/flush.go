@@ -17,9 +17,10 @@ type flusher interface {
 // wait; one goroutine syncs everything appended so far and wakes every
 // waiter its sync covered. Many concurrent writers thus share one fsync.
 //
-// Waiters sleep on a generation channel that is closed (and replaced) after
-// every flush pass and by the watchdog every 10 ms while anyone waits, so a
-// hung sync still lets writers time out with FLUSH_DISK_TIMEOUT.
+// Waiters sleep on a condition variable that is broadcast after every flush
+// pass and by the watchdog every 10 ms while anyone waits, so a hung sync
+// still lets writers time out with FLUSH_DISK_TIMEOUT. Nothing is allocated
+// per put.
 type groupCommit struct {
 	s       *Store
 	timeout time.Duration
@@ -31,8 +32,8 @@ type groupCommit struct {
 	flushed atomic.Int64 // commit log offset known durable
 	failed  atomic.Int64 // writers at or below this saw their flush fail
 
-	mu  sync.Mutex
-	gen chan struct{}
+	mu   sync.Mutex
+	cond *sync.Cond // on mu: flushed, failed or the clock moved
 }
 
 func newGroupCommit(s *Store) *groupCommit {
@@ -41,24 +42,17 @@ func newGroupCommit(s *Store) *groupCommit {
 		timeout: time.Duration(s.opts.SyncFlushTimeout) * time.Millisecond,
 		kick:    make(chan struct{}, 1),
 		watchOn: make(chan struct{}, 1),
-		gen:     make(chan struct{}),
 	}
+	g.cond = sync.NewCond(&g.mu)
 	g.flushed.Store(s.commitLog.Segments().FlushedOffset())
 	g.failed.Store(-1)
 	return g
 }
 
-func (g *groupCommit) generation() chan struct{} {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.gen
-}
-
 // broadcast wakes every waiter to re-check its condition.
 func (g *groupCommit) broadcast() {
 	g.mu.Lock()
-	close(g.gen)
-	g.gen = make(chan struct{})
+	g.cond.Broadcast()
 	g.mu.Unlock()
 }
 
@@ -79,15 +73,16 @@ func (g *groupCommit) flushFor(end int64, wait bool) PutStatus {
 		signal(g.watchOn)
 	}
 	defer g.waiters.Add(-1)
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for {
-		ch := g.generation() // before the checks, so no wake-up is missed
 		switch {
 		case g.flushed.Load() >= end:
 			return PutOK
 		case g.failed.Load() >= end, !time.Now().Before(deadline):
 			return FlushDiskTimeout
 		}
-		<-ch
+		g.cond.Wait()
 	}
 }
 
@@ -180,24 +175,31 @@ func (a *asyncFlush) flushFor(end int64, wait bool) PutStatus {
 
 func (a *asyncFlush) run(stop <-chan struct{}) {
 	o := &a.s.opts
-	interval := time.Duration(o.FlushIntervalCommitLog) * time.Millisecond
-	thorough := time.Duration(o.FlushCommitLogThoroughInterval) * time.Millisecond
+	flushLoop(stop, a.kick, o.FlushIntervalCommitLog, o.FlushCommitLogThoroughInterval, o.FlushCommitLogLeastPages, a.flush)
+	a.flush(0)
+}
+
+// flushLoop calls flush every intervalMs (or on a kick) with leastPages,
+// or with 0 once thoroughMs have passed since the last full flush, until
+// stop is closed.
+func flushLoop(stop <-chan struct{}, kick <-chan struct{}, intervalMs, thoroughMs, leastPages int, flush func(leastPages int)) {
+	interval := time.Duration(intervalMs) * time.Millisecond
+	thorough := time.Duration(thoroughMs) * time.Millisecond
 	lastThorough := time.Now()
 	t := time.NewTimer(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-stop:
-			a.flush(0)
 			return
-		case <-a.kick:
+		case <-kick:
 		case <-t.C:
 		}
-		least := o.FlushCommitLogLeastPages
+		least := leastPages
 		if time.Since(lastThorough) >= thorough {
 			least, lastThorough = 0, time.Now()
 		}
-		a.flush(least)
+		flush(least)
 		t.Reset(interval)
 	}
 }
@@ -220,24 +222,9 @@ func (a *asyncFlush) flush(leastPages int) {
 // flushConsumeQueueThoroughInterval ms it syncs all queues and the index and
 // writes the checkpoint.
 func (s *Store) flushConsumeQueues(stop <-chan struct{}) {
-	interval := time.Duration(s.opts.FlushIntervalConsumeQueue) * time.Millisecond
-	thorough := time.Duration(s.opts.FlushConsumeQueueThoroughInterval) * time.Millisecond
-	lastThorough := time.Now()
-	t := time.NewTimer(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return // Close flushes everything after the dispatcher stops
-		case <-t.C:
-		}
-		least := s.opts.FlushConsumeQueueLeastPages
-		if time.Since(lastThorough) >= thorough {
-			least, lastThorough = 0, time.Now()
-		}
-		s.flushLogics(least)
-		t.Reset(interval)
-	}
+	// Close flushes everything after the dispatcher stops.
+	o := &s.opts
+	flushLoop(stop, nil, o.FlushIntervalConsumeQueue, o.FlushConsumeQueueThoroughInterval, o.FlushConsumeQueueLeastPages, s.flushLogics)
 }
 
 // flushLogics flushes the consume queues (and, for a full pass, the index

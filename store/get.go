@@ -73,16 +73,19 @@ type GetResult struct {
 	QueueOffsets            []int64 // queue offset of each message
 	BufferTotalSize         int
 
-	held []*segment.File
+	held
 }
 
-// Release lets go of the segments the message views point into.
-func (r *GetResult) Release() {
-	for _, f := range r.held {
+// held is the segments a result's views point into.
+type held []*segment.File
+
+// Release lets go of the segments the views point into; the views must not
+// be used afterwards.
+func (h *held) Release() {
+	for _, f := range *h {
 		f.Release()
 	}
-	r.held = nil
-	r.Messages = nil
+	*h = nil
 }
 
 // GetMessage reads up to maxMsgNums messages of a queue from offset,
@@ -369,16 +372,7 @@ type QueryResult struct {
 	IndexLastUpdateTimestamp int64
 	IndexLastUpdatePhyOffset int64
 
-	held []*segment.File
-}
-
-// Release lets go of the segments the views point into.
-func (r *QueryResult) Release() {
-	for _, f := range r.held {
-		f.Release()
-	}
-	r.held = nil
-	r.Messages = nil
+	held
 }
 
 // ErrIndexDisabled is returned by QueryMessage when messageIndexEnable is off.

@@ -210,42 +210,18 @@ func (s *Store) putMessage(in *MessageInput) PutResult {
 	// do not advance the queue.
 	advance := tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType
 
-	s.putMu.Lock()
-	lockedAt := time.Now()
-	s.lockBegin.Store(lockedAt.UnixNano())
-	if s.closed.Load() {
-		s.lockBegin.Store(0)
-		s.putMu.Unlock()
-		return refuse(ServiceNotAvailable, "message store is closed")
-	}
-	storeTs := max(s.now().UnixMilli(), s.lastStoreTs.Load())
-	key := queueKey{m.Topic, m.QueueID}
-	var queueOffset int64
-	if advance {
-		queueOffset = s.queueOffsets[key]
-	}
-	app, err := s.commitLog.Append(&m, queueOffset, storeTs)
-	if err == nil {
-		if advance {
-			s.queueOffsets[key] = queueOffset + 1
-		}
-		s.lastStoreTs.Store(storeTs)
-		s.lastEnd.Store(app.Offset + int64(app.Size))
-	}
-	held := time.Since(lockedAt)
-	s.lockBegin.Store(0)
-	s.putMu.Unlock()
-
-	if held > 500*time.Millisecond {
-		s.log.Warn("put lock held too long", "ms", held.Milliseconds(), "bytes", m.Size())
+	a, err := s.appendLocked(queueKey{m.Topic, m.QueueID}, 1, advance, func(queueOffset, storeTs int64) (commitlog.Appended, error) {
+		return s.commitLog.Append(&m, queueOffset, storeTs)
+	})
+	if a.held > 500*time.Millisecond {
+		s.log.Warn("put lock held too long", "ms", a.held.Milliseconds(), "bytes", m.Size())
 	}
 	if err != nil {
 		return s.appendFailed(err)
 	}
-	s.dispatcher.wake()
 	res := PutResult{
-		Status: PutOK, WroteOffset: app.Offset, WroteBytes: app.Size, QueueOffset: queueOffset,
-		MsgNum: 1, StoreTimestamp: storeTs, StoreHost: in.StoreHost, PageCacheRT: held.Milliseconds(),
+		Status: PutOK, WroteOffset: a.app.Offset, WroteBytes: a.app.Size, QueueOffset: a.queueOffset,
+		MsgNum: 1, StoreTimestamp: a.storeTs, StoreHost: in.StoreHost, PageCacheRT: a.held.Milliseconds(),
 	}
 	wait := true
 	if v, ok := protocol.LookupProperty(propsView(in.Properties), protocol.PropertyWaitStoreMsgOK); ok {
@@ -258,6 +234,8 @@ func (s *Store) putMessage(in *MessageInput) PutResult {
 // appendFailed maps a commit log error to a put status.
 func (s *Store) appendFailed(err error) PutResult {
 	switch {
+	case errors.Is(err, ErrClosed):
+		return refuse(ServiceNotAvailable, "message store is closed")
 	case errors.Is(err, commitlog.ErrCreateFile):
 		s.log.Error("create commit log segment", "err", err)
 		return refuse(CreateMappedFileFailed, "create commit log segment failed: %v", err)
@@ -270,12 +248,20 @@ func (s *Store) appendFailed(err error) PutResult {
 	return refuse(UnknownError, "append to commit log failed: %v", err)
 }
 
-// finishPut waits for the flush the configuration asks for.
+// finishPut waits for the flush, and on a SYNC_MASTER for the replica, as
+// the configuration and the message's WAIT flag ask; the replica status
+// wins when both fall short.
 func (s *Store) finishPut(res *PutResult, wait bool) {
-	status := s.flusher.flushFor(res.WroteOffset+int64(res.WroteBytes), wait)
-	if status != PutOK {
+	end := res.WroteOffset + int64(res.WroteBytes)
+	if status := s.flusher.flushFor(end, wait); status != PutOK {
 		res.Status = status
 		res.Remark = fmt.Sprintf("stored at offset %d but not flushed within syncFlushTimeout %d ms", res.WroteOffset, s.opts.SyncFlushTimeout)
+	}
+	if h := s.replica.Load(); h != nil && wait && s.Role() == SyncMaster {
+		if status := h.wait(end); status != PutOK {
+			res.Status = status
+			res.Remark = fmt.Sprintf("stored at offset %d but not replicated: %v", res.WroteOffset, status)
+		}
 	}
 }
 
@@ -353,41 +339,64 @@ func (s *Store) putMessages(in *BatchInput) PutResult {
 		return refuse(MessageIllegal, "batch of %d bytes exceeds the limit of %d", total, s.st.maxRecord)
 	}
 
-	s.putMu.Lock()
-	lockedAt := time.Now()
-	s.lockBegin.Store(lockedAt.UnixNano())
-	if s.closed.Load() {
-		s.lockBegin.Store(0)
-		s.putMu.Unlock()
-		return refuse(ServiceNotAvailable, "message store is closed")
-	}
-	storeTs := max(s.now().UnixMilli(), s.lastStoreTs.Load())
-	key := queueKey{in.Topic, in.QueueID}
-	queueOffset := s.queueOffsets[key]
-	app, err := s.commitLog.AppendBatch(msgs, queueOffset, storeTs)
-	if err == nil {
-		s.queueOffsets[key] = queueOffset + int64(len(msgs))
-		s.lastStoreTs.Store(storeTs)
-		s.lastEnd.Store(app.Offset + int64(app.Size))
-	}
-	held := time.Since(lockedAt)
-	s.lockBegin.Store(0)
-	s.putMu.Unlock()
-
+	a, err := s.appendLocked(queueKey{in.Topic, in.QueueID}, len(msgs), true, func(queueOffset, storeTs int64) (commitlog.Appended, error) {
+		return s.commitLog.AppendBatch(msgs, queueOffset, storeTs)
+	})
 	if err != nil {
 		return s.appendFailed(err)
 	}
-	s.dispatcher.wake()
 	res := PutResult{
-		Status: PutOK, WroteOffset: app.Offset, WroteBytes: app.Size, QueueOffset: queueOffset,
-		MsgNum: len(msgs), StoreTimestamp: storeTs, StoreHost: in.StoreHost, PageCacheRT: held.Milliseconds(),
+		Status: PutOK, WroteOffset: a.app.Offset, WroteBytes: a.app.Size, QueueOffset: a.queueOffset,
+		MsgNum: len(msgs), StoreTimestamp: a.storeTs, StoreHost: in.StoreHost, PageCacheRT: a.held.Milliseconds(),
 		batchOffsets: make([]int64, len(msgs)),
 	}
-	off := app.Offset
+	off := a.app.Offset
 	for i := range msgs {
 		res.batchOffsets[i] = off
 		off += int64(msgs[i].Size())
 	}
 	s.finishPut(&res, in.WaitStoreMsgOK)
 	return res
+}
+
+// appended is what appendLocked did under the put lock.
+type appended struct {
+	app         commitlog.Appended
+	queueOffset int64
+	storeTs     int64
+	held        time.Duration // how long the put lock was held
+}
+
+// appendLocked takes the put lock, picks the store time (never decreasing)
+// and the queue offset of key, runs write and, when it succeeded, advances
+// the queue by count (if advance) and wakes the dispatcher.
+func (s *Store) appendLocked(key queueKey, count int, advance bool, write func(queueOffset, storeTs int64) (commitlog.Appended, error)) (appended, error) {
+	s.putMu.Lock()
+	lockedAt := time.Now()
+	s.lockBegin.Store(lockedAt.UnixNano())
+	if s.closed.Load() {
+		s.lockBegin.Store(0)
+		s.putMu.Unlock()
+		return appended{}, ErrClosed
+	}
+	a := appended{storeTs: max(s.now().UnixMilli(), s.lastStoreTs.Load())}
+	if advance {
+		a.queueOffset = s.queueOffsets[key]
+	}
+	var err error
+	a.app, err = write(a.queueOffset, a.storeTs)
+	if err == nil {
+		if advance {
+			s.queueOffsets[key] = a.queueOffset + int64(count)
+		}
+		s.lastStoreTs.Store(a.storeTs)
+		s.lastEnd.Store(a.app.Offset + int64(a.app.Size))
+	}
+	a.held = time.Since(lockedAt)
+	s.lockBegin.Store(0)
+	s.putMu.Unlock()
+	if err == nil {
+		s.dispatcher.wake()
+	}
+	return a, err
 }

@@ -44,9 +44,12 @@ type Store struct {
 	lastEnd      atomic.Int64       // commit log end after that record
 
 	role        atomic.Value // BrokerRole
+	replica     atomic.Pointer[replicaHolder]
 	closed      atomic.Bool
 	diskFull    atomic.Bool // set by the disk check; puts are refused
 	logicsError atomic.Bool // the dispatcher could not write a consume queue
+
+	deletedTopics sync.Map // topic -> commit log end when it was deleted (CheckConsistency skips older records)
 
 	flusher    flusher
 	dispatcher *dispatcher

@@ -215,3 +215,27 @@ func (l *Log) Truncate(off int64) error {
 
 // Close unmaps every segment (readers holding one keep it until Release).
 func (l *Log) Close() error { return l.files.Close() }
+
+// AppendRaw appends bytes replicated from a master (whole records, possibly
+// ending with a blank) at off, which must be the log's end. A master never
+// sends across a segment boundary, so the bytes must fit the segment that
+// holds off; an empty log starts at a segment boundary.
+func (l *Log) AppendRaw(off int64, data []byte) error {
+	if l.files.Len() == 0 && off%int64(l.fileSize) != 0 {
+		return fmt.Errorf("commitlog: replicated data at %d: an empty log starts at a segment boundary", off)
+	}
+	f, err := l.files.LastOrCreate(off)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCreateFile, err)
+	}
+	if end := f.Base() + int64(f.WrotePosition()); end != off {
+		return fmt.Errorf("commitlog: replicated data at %d, the log ends at %d", off, end)
+	}
+	if len(data) > f.Remaining() {
+		return fmt.Errorf("commitlog: replicated data at %d: %d bytes cross the segment end (%d left)", off, len(data), f.Remaining())
+	}
+	if _, err := f.AppendWith(len(data), func(dst []byte) { copy(dst, data) }); err != nil {
+		return fmt.Errorf("commitlog append replicated data: %w", err)
+	}
+	return nil
+}
