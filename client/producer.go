@@ -1,0 +1,263 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketgo/rocketgo/protocol"
+)
+
+// ProducerOptions configure a Producer (upstream DefaultMQProducer). Zero
+// values take the defaults noted.
+type ProducerOptions struct {
+	ClientOptions
+
+	Group       string        // producer group; default "DEFAULT_PRODUCER"
+	SendTimeout time.Duration // for a whole send with its retries; default 3 s
+	// Retries is how many more times a failed Send is tried, on another
+	// broker when there is one: 0 = the default 2, < 0 = none.
+	Retries int
+	// AsyncRetries is the same for SendAsync: 0 = the default 2, < 0 = none.
+	AsyncRetries int
+	// CompressOver compresses bodies longer than this many bytes with
+	// zlib (single messages only, as upstream): 0 = 4096, < 0 = never.
+	CompressOver int
+	// CompressLevel is the zlib level, 1..9; default 5.
+	CompressLevel int
+	// DefaultTopicQueueNums is how many queues per broker a topic created
+	// by its first send gets; default 4.
+	DefaultTopicQueueNums int
+	// CreateTopicKey is the template topic for topics created on first
+	// send; default "TBW102".
+	CreateTopicKey string
+	// MaxMessageSize bounds a body (a batch's encoded body); default 4 MiB.
+	MaxMessageSize int
+	// DisableLatencyFault stops avoiding brokers that failed or answered
+	// slowly. It is on by default here; upstream's sendLatencyFaultEnable
+	// is off by default.
+	DisableLatencyFault bool
+	// RetryAnotherBrokerWhenNotStoreOK retries a Send whose status is not
+	// SendOK (the message was stored; retrying may store it twice).
+	RetryAnotherBrokerWhenNotStoreOK bool
+	// SendV1 sends SEND_MESSAGE (10) with long header keys, as
+	// rocketmq-client-go does, instead of SEND_MESSAGE_V2 (310) with the
+	// one-letter keys the Java client uses.
+	SendV1 bool
+}
+
+// Upstream producer defaults.
+const (
+	DefaultProducerGroup  = protocol.GroupDefaultProducer
+	DefaultSendTimeout    = 3 * time.Second
+	DefaultRetries        = 2
+	DefaultCompressOver   = protocol.CompressBodyOver
+	DefaultTopicQueueNums = 4
+	DefaultMaxMessageSize = 4 << 20
+)
+
+func (o ProducerOptions) resolve() (ProducerOptions, error) {
+	if o.Group == "" {
+		o.Group = DefaultProducerGroup
+	}
+	if strings.ContainsAny(o.Group, "@ ") {
+		return o, fmt.Errorf("client: producer group %q must not contain '@' or spaces", o.Group)
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = DefaultSendTimeout
+	}
+	o.Retries = retriesOrDefault(o.Retries)
+	o.AsyncRetries = retriesOrDefault(o.AsyncRetries)
+	if o.CompressOver == 0 {
+		o.CompressOver = DefaultCompressOver
+	}
+	if o.CompressLevel == 0 {
+		o.CompressLevel = protocol.DefaultCompressLevel
+	}
+	if o.CompressLevel < 1 || o.CompressLevel > 9 {
+		return o, fmt.Errorf("client: CompressLevel %d: want 1..9", o.CompressLevel)
+	}
+	if o.DefaultTopicQueueNums <= 0 {
+		o.DefaultTopicQueueNums = DefaultTopicQueueNums
+	}
+	if o.CreateTopicKey == "" {
+		o.CreateTopicKey = protocol.TopicAutoCreate
+	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	return o, nil
+}
+
+func retriesOrDefault(n int) int {
+	switch {
+	case n == 0:
+		return DefaultRetries
+	case n < 0:
+		return 0
+	}
+	return n
+}
+
+// Producer states.
+const (
+	stateCreated int32 = iota
+	stateRunning
+	stateShutdown
+)
+
+// Producer sends messages. It is safe for concurrent use; one is enough
+// per process and group.
+type Producer struct {
+	opts  ProducerOptions
+	in    *instance
+	fault *faultTolerance // nil when DisableLatencyFault
+
+	state    atomic.Int32
+	inflight sync.WaitGroup // SendAsync calls whose callback has not returned
+}
+
+// NewProducer checks opts and returns a producer; Start connects it.
+func NewProducer(opts ProducerOptions) (*Producer, error) {
+	opts, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	in, err := newInstance(opts.ClientOptions)
+	if err != nil {
+		return nil, err
+	}
+	p := &Producer{opts: opts, in: in}
+	if !opts.DisableLatencyFault {
+		p.fault = newFaultTolerance()
+	}
+	in.heartbeatData = p.heartbeatData
+	in.routeTopics = p.routeTopics
+	return p, nil
+}
+
+// ClientID is the id brokers know this producer by (ip@instance).
+func (p *Producer) ClientID() string { return p.in.id }
+
+// Start starts the route refresh and heartbeat loops. Routes are fetched
+// on first use of a topic.
+func (p *Producer) Start(ctx context.Context) error {
+	if !p.state.CompareAndSwap(stateCreated, stateRunning) {
+		return fmt.Errorf("client: producer %s: Start called twice or after Shutdown", p.opts.Group)
+	}
+	p.in.start()
+	return nil
+}
+
+// Shutdown waits for SendAsync callbacks, stops every goroutine, tells the
+// brokers the producer is gone and closes the connections, or gives up
+// when ctx ends.
+func (p *Producer) Shutdown(ctx context.Context) error {
+	if !p.state.CompareAndSwap(stateRunning, stateShutdown) {
+		if p.state.CompareAndSwap(stateCreated, stateShutdown) {
+			return p.in.close()
+		}
+		return nil
+	}
+	var errs []error
+	if err := waitCtx(ctx, &p.inflight); err != nil {
+		errs = append(errs, fmt.Errorf("client: producer %s: waiting for async sends: %w", p.opts.Group, err))
+	}
+	if err := p.in.stopLoops(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.in.unregister(ctx, p.opts.Group, ""); err != nil {
+		p.in.log.Warn("client: unregister producer", "group", p.opts.Group, "err", err)
+	}
+	if err := p.in.close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// waitCtx waits for wg or ctx.
+func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Producer) ready() error {
+	switch p.state.Load() {
+	case stateRunning:
+		return nil
+	case stateCreated:
+		return fmt.Errorf("client: producer %s: %w", p.opts.Group, ErrNotStarted)
+	}
+	return fmt.Errorf("client: producer %s: %w", p.opts.Group, ErrShutdown)
+}
+
+func (p *Producer) heartbeatData() *protocol.HeartbeatData {
+	return &protocol.HeartbeatData{
+		ClientID:        p.in.id,
+		ProducerDataSet: []protocol.ProducerData{{GroupName: p.opts.Group}},
+		ConsumerDataSet: []protocol.ConsumerData{},
+	}
+}
+
+// routeTopics are the topics this producer has sent to.
+func (p *Producer) routeTopics() []string {
+	p.in.routes.mu.RLock()
+	defer p.in.routes.mu.RUnlock()
+	out := make([]string, 0, len(p.in.routes.topics))
+	for t := range p.in.routes.topics {
+		out = append(out, t)
+	}
+	return out
+}
+
+// publishInfo returns the queues topic's messages may go to, fetching the
+// route on first use. A topic the name servers do not know gets the auto-
+// create template's route, so the broker creates the topic on first send.
+func (p *Producer) publishInfo(ctx context.Context, topic string) (*publishInfo, error) {
+	if info := p.in.routes.publish(topic); info != nil {
+		return info, nil
+	}
+	route, err := p.in.fetchRoute(ctx, topic)
+	switch {
+	case err == nil:
+		p.in.routes.set(topic, route, false)
+	case errors.Is(err, ErrNoRoute):
+		tmpl, terr := p.in.fetchRoute(ctx, p.opts.CreateTopicKey)
+		if terr != nil {
+			return nil, fmt.Errorf("client: %w; and no auto-create route (%s): %w", err, p.opts.CreateTopicKey, terr)
+		}
+		p.in.routes.set(topic, defaultRoute(tmpl, int32(p.opts.DefaultTopicQueueNums)), true)
+	default:
+		return nil, err
+	}
+	if info := p.in.routes.publish(topic); info != nil {
+		return info, nil
+	}
+	return nil, fmt.Errorf("client: topic %s has no writable queue on any broker with a master", topic)
+}
+
+// Queues returns the queues of topic a message may be sent to (upstream
+// fetchPublishMessageQueues).
+func (p *Producer) Queues(ctx context.Context, topic string) ([]MessageQueue, error) {
+	if err := p.ready(); err != nil {
+		return nil, err
+	}
+	info, err := p.publishInfo(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	return append([]MessageQueue(nil), info.queues...), nil
+}
