@@ -46,6 +46,8 @@ type Broker struct {
 	storeHost netip.AddrPort // written into every stored record
 	haAddr    string         // brokerIP2:haPort, advertised to name servers
 
+	retryWarned sync.Map // groups told their retries are not delayed
+
 	registerNow chan struct{} // topic changes ask for an immediate registration
 	notify      chan string   // consumer groups whose members must rebalance
 
@@ -60,6 +62,10 @@ type Option func(*Broker)
 
 // WithLogger sets the broker's logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(b *Broker) { b.log = l } }
+
+// WithClock sets the clock of the client and lock tables (default
+// time.Now); tests use it to expire things without waiting.
+func WithClock(now func() time.Time) Option { return func(b *Broker) { b.now = now } }
 
 // WithStoreLogger sets the store's logger (default: the broker's).
 func WithStoreLogger(l *slog.Logger) Option { return func(b *Broker) { b.storeLog = l } }

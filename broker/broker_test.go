@@ -35,6 +35,7 @@ func TestSendPullRoundTrip(t *testing.T) {
 		ids = append(ids, resp.ExtFields["msgId"])
 	}
 
+	dispatched(t, b)
 	resp := call(t, c, addr, pullReq("cg", "RoundTrip", 0, 0, 0, 0, "*"))
 	mustCode(t, resp, protocol.RespSuccess)
 	msgs, err := protocol.DecodeMessages(resp.Body)
@@ -81,9 +82,6 @@ func TestSendPullRoundTrip(t *testing.T) {
 	mustCode(t, resp, protocol.RespSuccess)
 	if m, _, err := protocol.DecodeMessage(resp.Body, protocol.DecodeOptions{}); err != nil || string(m.Body) != "body-2" {
 		t.Fatalf("view: %v %v", m, err)
-	}
-	if err := b.store.WaitDispatched(context.Background()); err != nil {
-		t.Fatal(err)
 	}
 	q := protocol.QueryMessageRequestHeader{Topic: "RoundTrip", Key: "k3", MaxNum: 32, EndTimestamp: time.Now().Add(time.Hour).UnixMilli()}
 	resp = call(t, c, addr, remoting.NewRequest(protocol.ReqQueryMessage, protocol.EncodeHeader(&q), nil))
@@ -263,6 +261,7 @@ func TestRestartKeepsState(t *testing.T) {
 	}
 
 	b2 := startBroker(t, cfg)
+	dispatched(t, b2)
 	tc, ok := b2.topics.get("Kept")
 	if !ok || tc.WriteQueueNums != 2 {
 		t.Fatalf("topic after restart: %+v %v", tc, ok)

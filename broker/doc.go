@@ -40,10 +40,12 @@
 // # Not built yet
 //
 // Master/slave replication (brokerRole SLAVE and SYNC_MASTER), DLedger,
-// transactions, delayed delivery (and so consumer send-back retries), SQL92
-// filtering and ACL. Configuring them makes New fail with an error naming
-// the feature; requests that need them are answered with an error remark
-// that says so, never silently accepted.
+// transactions, delayed delivery, SQL92 filtering and ACL. Configuring them
+// makes New fail with an error naming the feature; requests that need them
+// are answered with an error remark that says so, never silently accepted.
+// One deviation (retry.go): messages a consumer gives back go to its
+// %RETRY% topic for immediate redelivery instead of after the delay
+// level's time, with a warning in the log.
 //
 // # Goroutines
 //

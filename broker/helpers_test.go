@@ -42,9 +42,9 @@ func testConfig(dir string) config.Broker {
 }
 
 // startBroker starts a broker on cfg and stops it when the test ends.
-func startBroker(t testing.TB, cfg config.Broker) *Broker {
+func startBroker(t testing.TB, cfg config.Broker, opts ...Option) *Broker {
 	t.Helper()
-	b, err := New(cfg, WithLogger(testLogger()))
+	b, err := New(cfg, append([]Option{WithLogger(testLogger())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +120,15 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// dispatched waits until every stored message is readable.
+func dispatched(t testing.TB, b *Broker) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.store.WaitDispatched(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

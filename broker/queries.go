@@ -122,19 +122,6 @@ func (b *Broker) handleViewMessage(_ *remoting.Conn, req *remoting.Command) (*re
 	return resp, nil
 }
 
-// handleSendBack answers CONSUMER_SEND_MSG_BACK. Retries go through the
-// delay queues, which nothing delivers yet, so it fails with a remark that
-// says so rather than pretending; clients then keep the message locally
-// and consume it again.
-func (b *Broker) handleSendBack(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
-	var h protocol.ConsumerSendMsgBackRequestHeader
-	if resp := decodeOrFail(req, &h); resp != nil {
-		return resp, nil
-	}
-	return remoting.NewResponse(req, protocol.RespSystemError,
-		"consumer send-back (retry) needs delayed delivery, which is not implemented yet in RocketGo; group "+h.Group), nil
-}
-
 // handleEndTransaction answers END_TRANSACTION (normally oneway): half
 // messages are never accepted, so there is nothing to commit.
 func (b *Broker) handleEndTransaction(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
