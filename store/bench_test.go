@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/store"
@@ -52,6 +53,7 @@ func benchPut(b *testing.B, flush store.FlushDiskType, size, writers int) {
 	}
 	defer s.Close()
 	props := benchProps()
+	base := baselineRate(b, size, flush == store.SyncFlush)
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	var left atomic.Int64
@@ -80,7 +82,91 @@ func benchPut(b *testing.B, flush store.FlushDiskType, size, writers int) {
 	if f := failed.Load(); f != nil {
 		b.Fatal(f)
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	rate := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "msgs/s")
+	b.ReportMetric(rate/base, "x_baseline")
+}
+
+// baselineRate measures, just before a put benchmark, the message rate of
+// plain sequential writes of the same records (with an fdatasync each for
+// SYNC), so each figure has a baseline taken under the same machine load.
+func baselineRate(b *testing.B, size int, sync bool) float64 {
+	rec := benchRecord(size)
+	f, err := os.Create(filepath.Join(b.TempDir(), "baseline"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	begin := time.Now()
+	n := 0
+	for time.Since(begin) < 300*time.Millisecond {
+		if _, err := f.Write(rec); err != nil {
+			b.Fatal(err)
+		}
+		if sync {
+			if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+				b.Fatal(err)
+			}
+		}
+		n++
+	}
+	return float64(n) / time.Since(begin).Seconds()
+}
+
+func benchRecord(size int) []byte {
+	m := &commitlog.Message{
+		Topic: "BenchTopic", Body: make([]byte, size), BornHost: bornHost, StoreHost: storeHost, Properties: benchProps(),
+	}
+	rec := make([]byte, m.Size())
+	commitlog.Encode(rec, m, 0, 0, 0)
+	return rec
+}
+
+// BenchmarkSyncScaling alternates 300 ms of one SYNC_FLUSH writer with
+// 300 ms of 64 writers on one store and reports how many times more
+// messages the 64 writers stored (group commit at work).
+func BenchmarkSyncScaling(b *testing.B) {
+	o := store.DefaultOptions(b.TempDir())
+	o.MappedFileSizeCommitLog = 128 << 20
+	o.FlushDiskType = store.SyncFlush
+	o.OSPageCacheBusyTimeOutMills = 60_000
+	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := store.Open(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	props := benchProps()
+	phase := func(writers int) float64 {
+		var n atomic.Int64
+		stop := time.Now().Add(300 * time.Millisecond)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				in := &store.MessageInput{Topic: "Scale", QueueID: int32(w % 8), Body: make([]byte, 1024),
+					BornHost: bornHost, StoreHost: storeHost, Properties: props}
+				for time.Now().Before(stop) {
+					if res := s.PutMessage(in); res.Status != store.PutOK {
+						b.Error(res.Status, res.Remark)
+						return
+					}
+					n.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		return float64(n.Load())
+	}
+	var one, many float64
+	for range b.N {
+		one += phase(1)
+		many += phase(64)
+	}
+	b.ReportMetric(one/(0.3*float64(b.N)), "msgs/s_1writer")
+	b.ReportMetric(many/(0.3*float64(b.N)), "msgs/s_64writers")
+	b.ReportMetric(many/one, "x_1writer")
 }
 
 // BenchmarkBaseline writes the same records with plain sequential write(2)
@@ -98,11 +184,7 @@ func BenchmarkBaseline(b *testing.B) {
 }
 
 func benchBaseline(b *testing.B, size int, sync bool) {
-	m := &commitlog.Message{
-		Topic: "BenchTopic", Body: make([]byte, size), BornHost: bornHost, StoreHost: storeHost, Properties: benchProps(),
-	}
-	rec := make([]byte, m.Size())
-	commitlog.Encode(rec, m, 0, 0, 0)
+	rec := benchRecord(size)
 	f, err := os.Create(filepath.Join(b.TempDir(), "baseline"))
 	if err != nil {
 		b.Fatal(err)

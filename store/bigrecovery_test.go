@@ -103,12 +103,20 @@ func TestBigRecovery(t *testing.T) {
 	cmd.Wait()
 	t.Logf("child wrote 2 GiB in %v", time.Since(begin))
 
+	var logs strings.Builder
+	o := bigOptions(dir)
+	o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	begin = time.Now()
-	s, err := store.Open(bigOptions(dir))
+	s, err := store.Open(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	crash := time.Since(begin)
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "recovered") {
+			t.Log(line)
+		}
+	}
 	maxOff := s.CommitLogMaxOffset()
 	if maxOff < size {
 		t.Fatalf("recovered only %d bytes", maxOff)

@@ -31,6 +31,7 @@ type groupCommit struct {
 
 	flushed atomic.Int64 // commit log offset known durable
 	failed  atomic.Int64 // writers at or below this saw their flush fail
+	stopped atomic.Bool  // the flusher has made its last attempt
 
 	mu   sync.Mutex
 	cond *sync.Cond // on mu: flushed, failed or the clock moved
@@ -79,7 +80,7 @@ func (g *groupCommit) flushFor(end int64, wait bool) PutStatus {
 		switch {
 		case g.flushed.Load() >= end:
 			return PutOK
-		case g.failed.Load() >= end, !time.Now().Before(deadline):
+		case g.failed.Load() >= end, g.stopped.Load(), !time.Now().Before(deadline):
 			return FlushDiskTimeout
 		}
 		g.cond.Wait()
@@ -95,6 +96,8 @@ func (g *groupCommit) run(stop <-chan struct{}) {
 		select {
 		case <-stop:
 			g.flushOnce()
+			g.stopped.Store(true) // nobody will flush for the waiters left
+			g.broadcast()
 			return
 		case <-g.kick:
 		case <-t.C:

@@ -254,8 +254,8 @@ func (s *Store) MinOffsetInQueue(topic string, queueID int32) int64 {
 }
 
 // storeTimeAt reads a record's store time from the commit log.
-func (s *Store) storeTimeAt(phy int64, size int32) (int64, bool) {
-	b, f, err := s.commitLog.Slice(phy, int(min(size, 128)))
+func (s *Store) storeTimeAt(phy int64, _ int32) (int64, bool) {
+	b, f, err := s.commitLog.Chunk(phy)
 	if err != nil {
 		return 0, false
 	}

@@ -165,6 +165,10 @@ func (s *Store) checkTopic(topic string) (PutResult, bool) {
 	if len(topic) > commitlog.MaxTopicLenV1 {
 		return refuse(MessageIllegal, "topic of %d bytes is longer than %d", len(topic), commitlog.MaxTopicLenV1), false
 	}
+	// The consume queue directory is named after the topic.
+	if topic == "." || topic == ".." || strings.ContainsAny(topic, "/\\\x00") {
+		return refuse(MessageIllegal, "topic %q cannot name a consume queue directory", topic), false
+	}
 	return PutResult{}, true
 }
 

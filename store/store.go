@@ -95,7 +95,14 @@ func Open(opts Options) (*Store, error) {
 	}
 	s.role.Store(opts.BrokerRole)
 	if err := s.open(); err != nil {
+		s.closed.Store(true)
+		for i := len(s.services) - 1; i >= 0; i-- {
+			s.services[i].shutdown()
+		}
 		s.closeFiles()
+		if s.lockFile != nil {
+			s.lockFile.Close()
+		}
 		return nil, err
 	}
 	return s, nil
@@ -154,7 +161,6 @@ func (s *Store) open() error {
 	s.start(s.stats.run)
 
 	if err := os.WriteFile(s.paths.Abort, nil, 0o644); err != nil {
-		s.Close()
 		return fmt.Errorf("open store: create abort file: %w", err)
 	}
 	if err := syncDir(s.paths.Root); err != nil {
@@ -266,9 +272,6 @@ func (s *Store) closeFiles() error {
 		if err := s.checkpoint.close(); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	if s.lockFile != nil && s.commitLog == nil {
-		s.lockFile.Close()
 	}
 	return errors.Join(errs...)
 }

@@ -343,6 +343,7 @@ func TestPutLimits(t *testing.T) {
 		{input("Big", 0, strings.Repeat("z", 1001), nil), store.MessageIllegal},
 		{input(strings.Repeat("t", 128), 0, "x", nil), store.MessageIllegal},
 		{input("", 0, "x", nil), store.MessageIllegal},
+		{input("a/b", 0, "x", nil), store.MessageIllegal},
 		{&store.MessageInput{Topic: "P", Properties: "A\x01" + strings.Repeat("v", 40000)}, store.PropertiesSizeExceeded},
 	}
 	for _, c := range cases {
@@ -351,7 +352,7 @@ func TestPutLimits(t *testing.T) {
 			t.Errorf("topic %.10q: got %v (%s), want %v", c.in.Topic, res.Status, res.Remark, c.want)
 		}
 	}
-	if info := s.RuntimeInfo(); info["putMessageFailedTimes"] != "4" {
+	if info := s.RuntimeInfo(); info["putMessageFailedTimes"] != "5" {
 		t.Fatalf("failed puts counted %q", info["putMessageFailedTimes"])
 	}
 	mustPut(t, s, input("Big", 0, strings.Repeat("z", 1000), nil))
