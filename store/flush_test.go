@@ -149,9 +149,14 @@ func TestAsyncFlush(t *testing.T) {
 	}
 	end := last.WroteOffset + int64(last.WroteBytes)
 	deadline := time.After(10 * time.Second)
-	for s.CommitLogFlushedOffset() < end-4096 {
+	// The syncer signals before the segment records the new flushed
+	// position, so re-check on a short tick as well.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for s.CommitLogFlushedOffset() < end {
 		select {
 		case <-fs.synced:
+		case <-tick.C:
 		case <-deadline:
 			t.Fatalf("async flush did not reach %d (at %d)", end, s.CommitLogFlushedOffset())
 		}
