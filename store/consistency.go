@@ -51,11 +51,10 @@ func (s *Store) CheckConsistency(ctx context.Context) error {
 			c.addf("record at %d says PHYSICALOFFSET %d", off, r.PhysicalOffset)
 		}
 		d := r.Dispatch(off)
-		tt := commitlog.TransactionType(d.SysFlag)
 		if end, deleted := s.deletedTopics.Load(string(d.Topic)); deleted && off < end.(int64) {
 			continue // written before its topic was deleted
 		}
-		if tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType {
+		if commitlog.IsDispatchedToQueue(d.SysFlag) {
 			k := queueKey{string(d.Topic), d.QueueID}
 			tags := d.TagsCode
 			if k.topic == ScheduleTopic {
@@ -71,7 +70,7 @@ func (s *Store) CheckConsistency(ctx context.Context) error {
 			}
 			byOff[d.QueueOffset] = &unitWant{Unit: consumequeue.Unit{PhyOffset: off, Size: d.Size, TagsCode: tags}}
 		}
-		if s.index != nil && tt != commitlog.TransactionRollbackType {
+		if s.index != nil && commitlog.TransactionType(d.SysFlag) != protocol.SysFlagTransactionRollback {
 			if len(d.UniqKey) > 0 {
 				keys = append(keys, keyAt{string(d.Topic) + "#" + string(d.UniqKey), off})
 			}

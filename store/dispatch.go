@@ -143,8 +143,7 @@ func (d *dispatcher) dispatchAvailable() {
 // dispatch builds the consume queue unit and index entries of one record.
 func (d *dispatcher) dispatch(r *commitlog.Record, off int64) {
 	req := r.Dispatch(off)
-	tt := commitlog.TransactionType(req.SysFlag)
-	if tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType {
+	if commitlog.IsDispatchedToQueue(req.SysFlag) {
 		q, topic := d.queue(req.Topic, req.QueueID)
 		if q != nil {
 			tagsCode := req.TagsCode
@@ -159,7 +158,7 @@ func (d *dispatcher) dispatch(r *commitlog.Record, off int64) {
 			}
 		}
 	}
-	if d.s.index != nil && tt != commitlog.TransactionRollbackType {
+	if d.s.index != nil && commitlog.TransactionType(req.SysFlag) != protocol.SysFlagTransactionRollback {
 		d.indexKeys(&req)
 	}
 }

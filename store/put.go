@@ -162,8 +162,8 @@ func (s *Store) checkTopic(topic string) (PutResult, bool) {
 	if topic == "" {
 		return refuse(MessageIllegal, "empty topic"), false
 	}
-	if len(topic) > commitlog.MaxTopicLenV1 {
-		return refuse(MessageIllegal, "topic of %d bytes is longer than %d", len(topic), commitlog.MaxTopicLenV1), false
+	if len(topic) > protocol.MaxTopicLengthV1 {
+		return refuse(MessageIllegal, "topic of %d bytes is longer than %d", len(topic), protocol.MaxTopicLengthV1), false
 	}
 	// The consume queue directory is named after the topic.
 	if topic == "." || topic == ".." || strings.ContainsAny(topic, "/\\\x00") {
@@ -191,8 +191,8 @@ func (s *Store) putMessage(in *MessageInput) PutResult {
 	if len(in.Body) > s.opts.MaxMessageSize {
 		return refuse(MessageIllegal, "message body of %d bytes exceeds maxMessageSize %d", len(in.Body), s.opts.MaxMessageSize)
 	}
-	if len(in.Properties) > commitlog.MaxPropertiesSize {
-		return refuse(PropertiesSizeExceeded, "properties of %d bytes exceed %d", len(in.Properties), commitlog.MaxPropertiesSize)
+	if len(in.Properties) > protocol.MaxPropertiesSize {
+		return refuse(PropertiesSizeExceeded, "properties of %d bytes exceed %d", len(in.Properties), protocol.MaxPropertiesSize)
 	}
 	m := commitlog.Message{
 		Topic: in.Topic, QueueID: in.QueueID, Flag: in.Flag, SysFlag: in.SysFlag,
@@ -200,8 +200,10 @@ func (s *Store) putMessage(in *MessageInput) PutResult {
 		ReconsumeTimes: in.ReconsumeTimes, PreparedTransactionOffset: in.PreparedTransactionOffset,
 		Body: in.Body, Properties: in.Properties,
 	}
-	tt := commitlog.TransactionType(m.SysFlag)
-	if tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType {
+	// Prepared and rolled-back transaction records are neither delayed nor
+	// given a queue offset (they take 0 and do not advance the queue).
+	advance := commitlog.IsDispatchedToQueue(m.SysFlag)
+	if advance {
 		if err := s.rewriteDelayed(&m); err != nil {
 			return refuse(PropertiesSizeExceeded, "%v", err)
 		}
@@ -209,10 +211,7 @@ func (s *Store) putMessage(in *MessageInput) PutResult {
 	if size := m.Size(); size > s.st.maxRecord {
 		return refuse(MessageIllegal, "record of %d bytes exceeds the limit of %d", size, s.st.maxRecord)
 	}
-	m.BodyCRC = commitlog.BodyCRC(m.Body)
-	// Prepared and rolled-back transaction records take queue offset 0 and
-	// do not advance the queue.
-	advance := tt == commitlog.TransactionNotType || tt == commitlog.TransactionCommitType
+	m.BodyCRC = protocol.BodyCRC(m.Body)
 
 	a, err := s.appendLocked(queueKey{m.Topic, m.QueueID}, 1, advance, func(queueOffset, storeTs int64) (commitlog.Appended, error) {
 		return s.commitLog.Append(&m, queueOffset, storeTs)
@@ -286,8 +285,8 @@ func (s *Store) rewriteDelayed(m *commitlog.Message) error {
 	props[protocol.PropertyRealQueueID] = strconv.Itoa(int(m.QueueID))
 	props[protocol.PropertyDelayTimeLevel] = strconv.Itoa(level)
 	encoded := protocol.EncodeProperties(props)
-	if len(encoded) > commitlog.MaxPropertiesSize {
-		return fmt.Errorf("properties of the delayed message grow to %d bytes, above %d", len(encoded), commitlog.MaxPropertiesSize)
+	if len(encoded) > protocol.MaxPropertiesSize {
+		return fmt.Errorf("properties of the delayed message grow to %d bytes, above %d", len(encoded), protocol.MaxPropertiesSize)
 	}
 	m.Properties = encoded
 	m.Topic = ScheduleTopic
@@ -314,7 +313,7 @@ func (s *Store) putMessages(in *BatchInput) PutResult {
 	if len(in.Messages) == 0 {
 		return refuse(MessageIllegal, "empty batch")
 	}
-	if tt := commitlog.TransactionType(in.SysFlag); tt != commitlog.TransactionNotType {
+	if commitlog.TransactionType(in.SysFlag) != protocol.SysFlagTransactionNotType {
 		return refuse(MessageIllegal, "a batch cannot be a transactional message")
 	}
 	msgs := make([]commitlog.Message, len(in.Messages))
@@ -327,7 +326,7 @@ func (s *Store) putMessages(in *BatchInput) PutResult {
 		msgs[i] = commitlog.Message{
 			Topic: in.Topic, QueueID: in.QueueID, Flag: bm.Flag, SysFlag: in.SysFlag,
 			BornTimestamp: in.BornTimestamp, BornHost: in.BornHost, StoreHost: in.StoreHost,
-			Body: bm.Body, BodyCRC: commitlog.BodyCRC(bm.Body),
+			Body: bm.Body, BodyCRC: protocol.BodyCRC(bm.Body),
 			Properties: bm.Properties, ExtraProperties: in.Properties,
 		}
 		if err := msgs[i].Validate(); err != nil {

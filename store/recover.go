@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/rocketgo/rocketgo/protocol"
 	"io"
 	"os"
 	"path/filepath"
@@ -80,11 +81,11 @@ func (s *Store) abnormalStart(files []*segment.File) *segment.File {
 	}
 	for i := len(files) - 1; i >= 0; i-- {
 		f := files[i]
-		b, err := f.Slice(0, min(f.WrotePosition(), commitlog.PosBornHost+32))
-		if err != nil || len(b) < commitlog.PosMagic+4 {
+		b, err := f.Slice(0, min(f.WrotePosition(), protocol.RecordPosBornHost+32))
+		if err != nil || len(b) < protocol.RecordPosMagic+4 {
 			continue
 		}
-		magic := binary.BigEndian.Uint32(b[commitlog.PosMagic:])
+		magic := int32(binary.BigEndian.Uint32(b[protocol.RecordPosMagic:]))
 		if magic != commitlog.MagicV1 && magic != commitlog.MagicV2 {
 			continue
 		}

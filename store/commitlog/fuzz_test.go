@@ -2,6 +2,7 @@ package commitlog
 
 import (
 	"errors"
+	"github.com/rocketgo/rocketgo/protocol"
 	"os"
 	"path/filepath"
 	"testing"
@@ -70,7 +71,7 @@ func FuzzScanRecords(f *testing.F) {
 					if r.Size < headerMin || off%testFileSize+int64(r.Size) > testFileSize {
 						t.Fatalf("record at %d of size %d leaves its segment", off, r.Size)
 					}
-					if crc && BodyCRC(r.Body) != r.BodyCRC {
+					if crc && protocol.BodyCRC(r.Body) != r.BodyCRC {
 						t.Fatalf("CRC-checked scan returned a bad body at %d", off)
 					}
 					_ = r.Dispatch(off)
@@ -115,8 +116,8 @@ func FuzzDecode(f *testing.F) {
 			// A v1 record with an IPv4-mapped or v6 flag mismatch can decode
 			// but not re-encode identically; only sizes must agree when the
 			// flags match the addresses.
-			if (r.SysFlag&FlagBornHostV6 != 0) == (hostLen(r.BornHost) == 20) &&
-				(r.SysFlag&FlagStoreHostV6 != 0) == (hostLen(r.StoreHost) == 20) &&
+			if (r.SysFlag&protocol.SysFlagBornHostV6 != 0) == (hostLen(r.BornHost) == 20) &&
+				(r.SysFlag&protocol.SysFlagStoreHostV6 != 0) == (hostLen(r.StoreHost) == 20) &&
 				back.Magic() == r.Magic {
 				t.Fatalf("re-encoded size %d, decoded size %d", back.Size(), r.Size)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/rocketgo/rocketgo/protocol"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ func openTestLog(t testing.TB, dir string) *Log {
 func testMessage(i int, bodyLen int) *Message {
 	body := bytes.Repeat([]byte{byte('a' + i%26)}, bodyLen)
 	return &Message{
-		Topic: "TopicA", QueueID: int32(i % 4), Body: body, BodyCRC: BodyCRC(body),
+		Topic: "TopicA", QueueID: int32(i % 4), Body: body, BodyCRC: protocol.BodyCRC(body),
 		BornHost:   netip.MustParseAddrPort("127.0.0.1:1"),
 		StoreHost:  netip.MustParseAddrPort("127.0.0.1:10911"),
 		Properties: fmt.Sprintf("KEYS\x01key%d", i),
@@ -67,7 +68,7 @@ func TestAppendRollsWithBlank(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if binary.BigEndian.Uint32(b[4:]) != BlankMagic || int(binary.BigEndian.Uint32(b)) != testFileSize-pos {
+		if int32(binary.BigEndian.Uint32(b[4:])) != BlankMagic || int(binary.BigEndian.Uint32(b)) != testFileSize-pos {
 			t.Fatalf("segment %d: no blank at %d", f.Base(), pos)
 		}
 	}

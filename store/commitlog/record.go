@@ -4,63 +4,32 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
+	"github.com/rocketgo/rocketgo/protocol"
 	"net/netip"
 )
 
-// Magic codes of the second field of every record.
+// Magic codes, SYSFLAG bits, field positions and limits are protocol's: the
+// broker's wire codec reads the same record layout.
 const (
-	MagicV1    uint32 = 0xDAA320A7 // message, 1-byte topic length (4.x)
-	MagicV2    uint32 = 0xDAA320AB // message, 2-byte topic length (5.x, topics > 127 bytes)
-	BlankMagic uint32 = 0xCBD43194 // end-of-file filler
+	MagicV1    = protocol.MagicMessageV1 // 0xDAA320A7: 1-byte topic length (4.x)
+	MagicV2    = protocol.MagicMessageV2 // 0xDAA320AB: 2-byte topic length (5.x, topics > 127 bytes)
+	BlankMagic = protocol.MagicBlank     // 0xCBD43194: end-of-segment filler
 )
 
 // BlankMinLength is the room a segment always keeps for the blank record
 // that ends it: a TOTALSIZE and a MAGICCODE.
 const BlankMinLength = 8
 
-// SYSFLAG bits the record format itself depends on; the others are carried
-// as given.
-const (
-	FlagCompressed      int32 = 0x1
-	FlagMultiTags       int32 = 0x2
-	FlagTransactionMask int32 = 0xC
-	FlagBornHostV6      int32 = 0x10
-	FlagStoreHostV6     int32 = 0x20
-)
+// TransactionType extracts bits 2-3 of a SYSFLAG (protocol.SysFlagTransaction*).
+func TransactionType(sysFlag int32) int32 { return sysFlag & protocol.SysFlagTransactionMask }
 
-// Transaction types, bits 2-3 of SYSFLAG.
-const (
-	TransactionNotType      int32 = 0x0
-	TransactionPreparedType int32 = 0x4
-	TransactionCommitType   int32 = 0x8
-	TransactionRollbackType int32 = 0xC
-)
-
-// TransactionType extracts bits 2-3 of a SYSFLAG.
-func TransactionType(sysFlag int32) int32 { return sysFlag & FlagTransactionMask }
-
-// Field positions of the fixed header (both hosts IPv4 for the ones after
-// BORNHOST). Readers of raw records (the pull path, HA) use them too.
-const (
-	PosTotalSize      = 0
-	PosMagic          = 4
-	PosBodyCRC        = 8
-	PosQueueID        = 12
-	PosFlag           = 16
-	PosQueueOffset    = 20
-	PosPhysicalOffset = 28
-	PosSysFlag        = 36
-	PosBornTimestamp  = 40
-	PosBornHost       = 48
-)
-
-// Limits imposed by the width of the length fields.
-const (
-	MaxTopicLenV1     = 127   // signed byte
-	MaxTopicLenV2     = 32767 // signed short
-	MaxPropertiesSize = 32767 // signed short
-)
+// IsDispatchedToQueue reports whether a record of this SYSFLAG gets a
+// consume queue unit: transaction types NOT and COMMIT do, PREPARED and
+// ROLLBACK do not.
+func IsDispatchedToQueue(sysFlag int32) bool {
+	tt := TransactionType(sysFlag)
+	return tt == protocol.SysFlagTransactionNotType || tt == protocol.SysFlagTransactionCommit
+}
 
 var (
 	// ErrEndOfData: zeros where a record would start, the normal end of a
@@ -91,15 +60,12 @@ type Message struct {
 	ReconsumeTimes            int32
 	PreparedTransactionOffset int64
 	Body                      []byte
-	BodyCRC                   uint32 // BodyCRC(Body); computed by the caller outside the lock
+	BodyCRC                   uint32 // protocol.BodyCRC(Body); computed by the caller outside the lock
 	Properties                string
 	// ExtraProperties is appended to Properties (a batch's shared
 	// properties); a 0x02 separator is inserted between them when needed.
 	ExtraProperties string
 }
-
-// BodyCRC is the store's body checksum: CRC32 (IEEE) masked to 31 bits.
-func BodyCRC(body []byte) uint32 { return crc32.ChecksumIEEE(body) & 0x7FFFFFFF }
 
 func hostLen(a netip.AddrPort) int {
 	if a.Addr().Unmap().Is4() || !a.Addr().IsValid() {
@@ -121,8 +87,8 @@ func (m *Message) propsLen() (int, bool) {
 
 // Magic is the magic code the record is written with: v1, or v2 when the
 // topic does not fit a one-byte length.
-func (m *Message) Magic() uint32 {
-	if len(m.Topic) > MaxTopicLenV1 {
+func (m *Message) Magic() int32 {
+	if len(m.Topic) > protocol.MaxTopicLengthV1 {
 		return MagicV2
 	}
 	return MagicV1
@@ -144,11 +110,11 @@ func (m *Message) Validate() error {
 	if len(m.Topic) == 0 {
 		return errors.New("commitlog: empty topic")
 	}
-	if len(m.Topic) > MaxTopicLenV2 {
-		return fmt.Errorf("commitlog: topic of %d bytes exceeds %d", len(m.Topic), MaxTopicLenV2)
+	if len(m.Topic) > protocol.MaxTopicLengthV2 {
+		return fmt.Errorf("commitlog: topic of %d bytes exceeds %d", len(m.Topic), protocol.MaxTopicLengthV2)
 	}
-	if p, _ := m.propsLen(); p > MaxPropertiesSize {
-		return fmt.Errorf("commitlog: properties of %d bytes exceed %d: %w", p, MaxPropertiesSize, ErrPropertiesTooLarge)
+	if p, _ := m.propsLen(); p > protocol.MaxPropertiesSize {
+		return fmt.Errorf("commitlog: properties of %d bytes exceed %d: %w", p, protocol.MaxPropertiesSize, ErrPropertiesTooLarge)
 	}
 	return nil
 }
@@ -181,23 +147,23 @@ func putHost(dst []byte, a netip.AddrPort) int {
 func Encode(dst []byte, m *Message, queueOffset, phyOffset, storeTimestamp int64) {
 	be := binary.BigEndian
 	magic := m.Magic()
-	sysFlag := m.SysFlag &^ (FlagBornHostV6 | FlagStoreHostV6)
+	sysFlag := m.SysFlag &^ (protocol.SysFlagBornHostV6 | protocol.SysFlagStoreHostV6)
 	if hostLen(m.BornHost) == 20 {
-		sysFlag |= FlagBornHostV6
+		sysFlag |= protocol.SysFlagBornHostV6
 	}
 	if hostLen(m.StoreHost) == 20 {
-		sysFlag |= FlagStoreHostV6
+		sysFlag |= protocol.SysFlagStoreHostV6
 	}
-	be.PutUint32(dst[PosTotalSize:], uint32(len(dst)))
-	be.PutUint32(dst[PosMagic:], magic)
-	be.PutUint32(dst[PosBodyCRC:], m.BodyCRC)
-	be.PutUint32(dst[PosQueueID:], uint32(m.QueueID))
-	be.PutUint32(dst[PosFlag:], uint32(m.Flag))
-	be.PutUint64(dst[PosQueueOffset:], uint64(queueOffset))
-	be.PutUint64(dst[PosPhysicalOffset:], uint64(phyOffset))
-	be.PutUint32(dst[PosSysFlag:], uint32(sysFlag))
-	be.PutUint64(dst[PosBornTimestamp:], uint64(m.BornTimestamp))
-	p := PosBornHost
+	be.PutUint32(dst[protocol.RecordPosTotalSize:], uint32(len(dst)))
+	be.PutUint32(dst[protocol.RecordPosMagic:], uint32(magic))
+	be.PutUint32(dst[protocol.RecordPosBodyCRC:], m.BodyCRC)
+	be.PutUint32(dst[protocol.RecordPosQueueID:], uint32(m.QueueID))
+	be.PutUint32(dst[protocol.RecordPosFlag:], uint32(m.Flag))
+	be.PutUint64(dst[protocol.RecordPosQueueOffset:], uint64(queueOffset))
+	be.PutUint64(dst[protocol.RecordPosPhysicalOffset:], uint64(phyOffset))
+	be.PutUint32(dst[protocol.RecordPosSysFlag:], uint32(sysFlag))
+	be.PutUint64(dst[protocol.RecordPosBornTimestamp:], uint64(m.BornTimestamp))
+	p := protocol.RecordPosBornHost
 	p += putHost(dst[p:], m.BornHost)
 	be.PutUint64(dst[p:], uint64(storeTimestamp))
 	p += 8
@@ -232,15 +198,16 @@ func Encode(dst []byte, m *Message, queueOffset, phyOffset, storeTimestamp int64
 // of a segment, at least BlankMinLength bytes). The bytes after the header
 // are left alone.
 func EncodeBlank(dst []byte) {
-	binary.BigEndian.PutUint32(dst[PosTotalSize:], uint32(len(dst)))
-	binary.BigEndian.PutUint32(dst[PosMagic:], BlankMagic)
+	binary.BigEndian.PutUint32(dst[protocol.RecordPosTotalSize:], uint32(len(dst)))
+	blank := BlankMagic // a variable: the negative constant does not convert to uint32
+	binary.BigEndian.PutUint32(dst[protocol.RecordPosMagic:], uint32(blank))
 }
 
 // Record is a decoded record. Body, Topic and Properties alias the bytes the
 // record was decoded from: they are valid exactly as long as those bytes.
 type Record struct {
 	Size                      int32
-	Magic                     uint32
+	Magic                     int32
 	BodyCRC                   uint32
 	QueueID                   int32
 	Flag                      int32
@@ -263,7 +230,7 @@ func (r *Record) IsBlank() bool { return r.Magic == BlankMagic }
 
 // headerMin is the smallest possible message record: both hosts IPv4 and
 // all variable parts empty (v1).
-const headerMin = 91
+const headerMin = protocol.MinRecordSize
 
 func readHost(b []byte, v6 bool) (netip.AddrPort, int) {
 	if v6 {
@@ -286,8 +253,8 @@ func Decode(b []byte, checkCRC bool) (r Record, err error) {
 	if len(b) < 8 {
 		return r, ErrTruncated
 	}
-	r.Size = int32(be.Uint32(b[PosTotalSize:]))
-	r.Magic = be.Uint32(b[PosMagic:])
+	r.Size = int32(be.Uint32(b[protocol.RecordPosTotalSize:]))
+	r.Magic = int32(be.Uint32(b[protocol.RecordPosMagic:]))
 	switch r.Magic {
 	case BlankMagic:
 		if r.Size < BlankMinLength {
@@ -299,7 +266,7 @@ func Decode(b []byte, checkCRC bool) (r Record, err error) {
 		if r.Size == 0 && r.Magic == 0 {
 			return r, ErrEndOfData
 		}
-		return r, fmt.Errorf("%w %#08x", ErrBadMagic, r.Magic)
+		return r, fmt.Errorf("%w %#08x", ErrBadMagic, uint32(r.Magic))
 	}
 	if r.Size < headerMin {
 		return r, fmt.Errorf("%w: total size %d below the minimum %d", ErrBadLength, r.Size, headerMin)
@@ -308,19 +275,19 @@ func Decode(b []byte, checkCRC bool) (r Record, err error) {
 		return r, fmt.Errorf("%w: %d bytes claimed, %d available", ErrTruncated, r.Size, len(b))
 	}
 	b = b[:r.Size]
-	r.BodyCRC = be.Uint32(b[PosBodyCRC:])
-	r.QueueID = int32(be.Uint32(b[PosQueueID:]))
-	r.Flag = int32(be.Uint32(b[PosFlag:]))
-	r.QueueOffset = int64(be.Uint64(b[PosQueueOffset:]))
-	r.PhysicalOffset = int64(be.Uint64(b[PosPhysicalOffset:]))
-	r.SysFlag = int32(be.Uint32(b[PosSysFlag:]))
-	r.BornTimestamp = int64(be.Uint64(b[PosBornTimestamp:]))
+	r.BodyCRC = be.Uint32(b[protocol.RecordPosBodyCRC:])
+	r.QueueID = int32(be.Uint32(b[protocol.RecordPosQueueID:]))
+	r.Flag = int32(be.Uint32(b[protocol.RecordPosFlag:]))
+	r.QueueOffset = int64(be.Uint64(b[protocol.RecordPosQueueOffset:]))
+	r.PhysicalOffset = int64(be.Uint64(b[protocol.RecordPosPhysicalOffset:]))
+	r.SysFlag = int32(be.Uint32(b[protocol.RecordPosSysFlag:]))
+	r.BornTimestamp = int64(be.Uint64(b[protocol.RecordPosBornTimestamp:]))
 
 	// From here on every read is bounds-checked against the claimed size.
-	p := PosBornHost
+	p := protocol.RecordPosBornHost
 	need := func(n int) bool { return p+n <= len(b) }
-	bornV6 := r.SysFlag&FlagBornHostV6 != 0
-	storeV6 := r.SysFlag&FlagStoreHostV6 != 0
+	bornV6 := r.SysFlag&protocol.SysFlagBornHostV6 != 0
+	storeV6 := r.SysFlag&protocol.SysFlagStoreHostV6 != 0
 	fixed := 8 + 8 + 8 + 4 + 8 + 4 // born host, store time, store host, reconsume times, prepared offset, body length
 	if bornV6 {
 		fixed += 12
@@ -379,7 +346,7 @@ func Decode(b []byte, checkCRC bool) (r Record, err error) {
 		return r, fmt.Errorf("%w: fields take %d bytes, total size says %d", ErrBadLength, p, r.Size)
 	}
 	if checkCRC {
-		if crc := BodyCRC(r.Body); crc != r.BodyCRC {
+		if crc := protocol.BodyCRC(r.Body); crc != r.BodyCRC {
 			return r, fmt.Errorf("%w: stored %d, computed %d", ErrBadCRC, r.BodyCRC, crc)
 		}
 	}
@@ -389,12 +356,12 @@ func Decode(b []byte, checkCRC bool) (r Record, err error) {
 // StoreTimestampOf reads the store time of the record at the start of b
 // without decoding the rest (offset 56, or 68 with an IPv6 born host).
 func StoreTimestampOf(b []byte) (int64, bool) {
-	if len(b) < PosBornHost+8 {
+	if len(b) < protocol.RecordPosBornHost+8 {
 		return 0, false
 	}
-	p := PosBornHost + 8
-	if int32(binary.BigEndian.Uint32(b[PosSysFlag:]))&FlagBornHostV6 != 0 {
-		p = PosBornHost + 20
+	p := protocol.RecordPosBornHost + 8
+	if int32(binary.BigEndian.Uint32(b[protocol.RecordPosSysFlag:]))&protocol.SysFlagBornHostV6 != 0 {
+		p = protocol.RecordPosBornHost + 20
 	}
 	if len(b) < p+8 {
 		return 0, false

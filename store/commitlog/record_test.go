@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"github.com/rocketgo/rocketgo/protocol"
 	"hash/crc32"
 	"net/netip"
 	"testing"
@@ -39,7 +40,7 @@ func TestEncodeGoldenIPv4(t *testing.T) {
 		BornTimestamp: 1748072787889,
 		BornHost:      netip.MustParseAddrPort("192.168.0.1:56993"),
 		StoreHost:     netip.MustParseAddrPort("192.168.0.3:10911"),
-		Body:          body, BodyCRC: BodyCRC(body), Properties: props,
+		Body:          body, BodyCRC: protocol.BodyCRC(body), Properties: props,
 	}
 	want := golden(t, []any{
 		uint32(0xDAA320A7), // MAGICCODE
@@ -88,18 +89,18 @@ func TestEncodeGoldenIPv4(t *testing.T) {
 func TestEncodeGoldenIPv6AndExtraProperties(t *testing.T) {
 	body := []byte{}
 	m := &Message{
-		Topic: "T", QueueID: 7, Flag: 3, SysFlag: TransactionCommitType | FlagCompressed,
+		Topic: "T", QueueID: 7, Flag: 3, SysFlag: protocol.SysFlagTransactionCommit | protocol.SysFlagCompressed,
 		BornTimestamp: 1, BornHost: netip.MustParseAddrPort("[2001:db8::1]:1234"),
 		StoreHost:      netip.MustParseAddrPort("10.0.0.1:10911"),
 		ReconsumeTimes: 2, PreparedTransactionOffset: 999,
-		Body: body, BodyCRC: BodyCRC(body),
+		Body: body, BodyCRC: protocol.BodyCRC(body),
 		Properties: "KEYS\x01a b", ExtraProperties: "CLUSTER\x01c",
 	}
 	v6 := netip.MustParseAddr("2001:db8::1").As16()
 	props := "KEYS\x01a b\x02CLUSTER\x01c"
 	want := golden(t, []any{
 		uint32(0xDAA320A7), uint32(0), int32(7), int32(3), int64(0), int64(4096),
-		int32(TransactionCommitType | FlagCompressed | FlagBornHostV6),
+		int32(protocol.SysFlagTransactionCommit | protocol.SysFlagCompressed | protocol.SysFlagBornHostV6),
 		int64(1), v6[:], int32(1234),
 		int64(2), []byte{10, 0, 0, 1}, int32(10911),
 		int32(2), int64(999), int32(0),
@@ -127,7 +128,7 @@ func TestEncodeGoldenIPv6AndExtraProperties(t *testing.T) {
 
 func TestEncodeV2LongTopic(t *testing.T) {
 	topic := string(bytes.Repeat([]byte("t"), 200))
-	m := &Message{Topic: topic, Body: []byte("x"), BodyCRC: BodyCRC([]byte("x"))}
+	m := &Message{Topic: topic, Body: []byte("x"), BodyCRC: protocol.BodyCRC([]byte("x"))}
 	if m.Magic() != MagicV2 || m.Size() != 92+1+200 {
 		t.Fatalf("magic %x size %d", m.Magic(), m.Size())
 	}
@@ -140,7 +141,7 @@ func TestEncodeV2LongTopic(t *testing.T) {
 }
 
 func TestDecodeRejects(t *testing.T) {
-	m := &Message{Topic: "T", Body: []byte("body"), BodyCRC: BodyCRC([]byte("body")), Properties: "A\x01b"}
+	m := &Message{Topic: "T", Body: []byte("body"), BodyCRC: protocol.BodyCRC([]byte("body")), Properties: "A\x01b"}
 	good := make([]byte, m.Size())
 	Encode(good, m, 0, 0, 0)
 
@@ -176,7 +177,7 @@ func TestDecodeRejects(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	big := string(bytes.Repeat([]byte("k"), MaxPropertiesSize))
+	big := string(bytes.Repeat([]byte("k"), protocol.MaxPropertiesSize))
 	m := &Message{Topic: "T", Properties: big, ExtraProperties: "x"}
 	if err := m.Validate(); !errors.Is(err, ErrPropertiesTooLarge) {
 		t.Fatalf("got %v", err)
@@ -188,7 +189,7 @@ func TestValidate(t *testing.T) {
 
 func TestDispatchFields(t *testing.T) {
 	props := "TAGS\x01TagA\x02KEYS\x01k1 k2\x02UNIQ_KEY\x01ID1"
-	m := &Message{Topic: "T", QueueID: 3, Body: []byte("b"), BodyCRC: BodyCRC([]byte("b")), Properties: props}
+	m := &Message{Topic: "T", QueueID: 3, Body: []byte("b"), BodyCRC: protocol.BodyCRC([]byte("b")), Properties: props}
 	b := make([]byte, m.Size())
 	Encode(b, m, 9, 100, 77)
 	r, err := Decode(b, true)
