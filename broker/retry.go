@@ -25,8 +25,11 @@ func (b *Broker) handleSendBack(conn *remoting.Conn, req *remoting.Command) (*re
 	if resp := decodeOrFail(req, &h); resp != nil {
 		return resp, nil
 	}
+	// Failures are logged too: some clients ignore the reply's code.
 	fail := func(code int32, format string, args ...any) (*remoting.Command, error) {
-		return remoting.NewResponse(req, code, fmt.Sprintf(format, args...)), nil
+		remark := fmt.Sprintf(format, args...)
+		b.log.Warn("consumer send-back refused", "group", h.Group, "offset", h.Offset, "peer", conn.RemoteAddr(), "why", remark)
+		return remoting.NewResponse(req, code, remark), nil
 	}
 	group, ok, err := b.groups.find(h.Group)
 	if err != nil {
