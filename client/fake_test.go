@@ -3,7 +3,9 @@ package client
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +22,13 @@ import (
 // for the client's unit tests: routes, send, pull with holding, offsets,
 // heartbeats, consumer lists, queue locks and send-back. Each can be told
 // to fail. The end-to-end tests use the real servers.
+
+func TestMain(m *testing.M) {
+	// Keep the client's info lines (queues gained and lost) out of test
+	// output; warnings stay.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	os.Exit(m.Run())
+}
 
 func startServer(t *testing.T) *remoting.Server {
 	t.Helper()

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,3 +122,5 @@ func checkTopic(topic string) error {
 	}
 	return nil
 }
+
+func sortQueues(qs []MessageQueue) { slices.SortFunc(qs, compareQueues) }
