@@ -1,6 +1,3 @@
-// Package storetest opens message stores for tests and checks, when the
-// test ends, that the consume queues and the index agree with the commit
-// log (store.CheckConsistency).
 package storetest
 
 import (
