@@ -78,15 +78,7 @@ func (b *Broker) registerAll() {
 		BodyCRC32: protocol.RegisterBodyCRC32(body),
 	}
 	b.eachNameServer(func(ctx context.Context, addr string) error {
-		req := remoting.NewRequest(protocol.ReqRegisterBroker, protocol.EncodeHeader(&h), body)
-		resp, err := b.nsClient.InvokeSync(ctx, addr, req, b.registerTimeout())
-		if err != nil {
-			return err
-		}
-		if resp.Code != protocol.RespSuccess {
-			return fmt.Errorf("code %d: %s", resp.Code, resp.Remark)
-		}
-		return nil
+		return b.callNameServer(ctx, addr, remoting.NewRequest(protocol.ReqRegisterBroker, protocol.EncodeHeader(&h), body))
 	}, "register with name server")
 }
 
@@ -100,16 +92,21 @@ func (b *Broker) unregisterAll(ctx context.Context) {
 		BrokerName: b.cfg.BrokerName, BrokerAddr: b.addr, ClusterName: b.cfg.BrokerClusterName, BrokerID: b.cfg.BrokerID,
 	}
 	b.eachNameServerCtx(ctx, func(ctx context.Context, addr string) error {
-		req := remoting.NewRequest(protocol.ReqUnregisterBroker, protocol.EncodeHeader(&h), nil)
-		resp, err := b.nsClient.InvokeSync(ctx, addr, req, b.registerTimeout())
-		if err != nil {
-			return err
-		}
-		if resp.Code != protocol.RespSuccess {
-			return fmt.Errorf("code %d: %s", resp.Code, resp.Remark)
-		}
-		return nil
+		return b.callNameServer(ctx, addr, remoting.NewRequest(protocol.ReqUnregisterBroker, protocol.EncodeHeader(&h), nil))
 	}, "unregister from name server")
+}
+
+// callNameServer sends req to one name server, bounded by
+// registerBrokerTimeoutMills, and turns a non-SUCCESS reply into an error.
+func (b *Broker) callNameServer(ctx context.Context, addr string, req *remoting.Command) error {
+	resp, err := b.nsClient.InvokeSync(ctx, addr, req, b.registerTimeout())
+	if err != nil {
+		return err
+	}
+	if resp.Code != protocol.RespSuccess {
+		return fmt.Errorf("%s: code %d: %s", protocol.RequestCodeName(req.Code), resp.Code, resp.Remark)
+	}
+	return nil
 }
 
 func (b *Broker) registerTimeout() time.Duration {
