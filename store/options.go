@@ -69,10 +69,15 @@ type Options struct {
 	DiskSpaceWarningLevelRatio       float64
 	DiskSpaceCleanForciblyRatio      float64
 	CleanFileForciblyEnable          bool
-	CleanResourceInterval            int // ms between cleanup passes
-	DeleteCommitLogFilesInterval     int // ms between two segment deletions
+	CleanResourceInterval        int // ms between cleanup passes
+	DeleteCommitLogFilesInterval int // ms between two segment deletions
+	// DeleteConsumeQueueFilesInterval, DestroyMapedFileIntervalForcibly and
+	// RedeleteHangedFileInterval are accepted so upstream configurations
+	// load, but change nothing: consume queue files of all queues go in one
+	// pass, and a deleted segment is unlinked at once and unmapped when its
+	// last reader releases it, so no file ever hangs waiting for readers.
 	DeleteConsumeQueueFilesInterval  int
-	DestroyMapedFileIntervalForcibly int // ms; deletion does not wait for readers here (see doc.go)
+	DestroyMapedFileIntervalForcibly int
 	RedeleteHangedFileInterval       int
 
 	MessageIndexEnable bool
