@@ -63,12 +63,12 @@ type Options struct {
 	CheckCRCOnRecover           bool
 	OSPageCacheBusyTimeOutMills int64
 
-	DeleteWhen                       string // hours of the day, "04" or "04;10"
-	FileReservedTime                 int    // hours
-	DiskMaxUsedSpaceRatio            int    // percent, clamped to [10, 95]
-	DiskSpaceWarningLevelRatio       float64
-	DiskSpaceCleanForciblyRatio      float64
-	CleanFileForciblyEnable          bool
+	DeleteWhen                   string // hours of the day, "04" or "04;10"
+	FileReservedTime             int    // hours
+	DiskMaxUsedSpaceRatio        int    // percent, clamped to [10, 95]
+	DiskSpaceWarningLevelRatio   float64
+	DiskSpaceCleanForciblyRatio  float64
+	CleanFileForciblyEnable      bool
 	CleanResourceInterval        int // ms between cleanup passes
 	DeleteCommitLogFilesInterval int // ms between two segment deletions
 	// DeleteConsumeQueueFilesInterval, DestroyMapedFileIntervalForcibly and
