@@ -70,6 +70,10 @@ func (b *Broker) handleAdmin(conn *remoting.Conn, req *remoting.Command) (*remot
 	case protocol.ReqGetAllConsumerOffset:
 		t := b.offsets.snapshot()
 		return jsonResponse(req, &t)
+	case protocol.ReqGetTopicStatsInfo:
+		return b.handleTopicStats(conn, req)
+	case protocol.ReqGetConsumeStats:
+		return b.handleConsumeStats(conn, req)
 	case protocol.ReqGetBrokerRuntimeInfo:
 		return b.handleRuntimeInfo(conn, req)
 	case protocol.ReqGetBrokerConfig:

@@ -371,10 +371,15 @@ func (b *Broker) clientScanLoop() {
 		case <-b.stop:
 			return
 		case <-t.C:
-			for _, c := range b.clients.expired(b.now().Add(-channelExpiry)) {
-				b.log.Info("client silent for 120 s; closing its connection", "peer", c.RemoteAddr())
-				c.Close()
-			}
+			b.expireClients()
 		}
+	}
+}
+
+// expireClients closes the connections of clients silent for channelExpiry.
+func (b *Broker) expireClients() {
+	for _, c := range b.clients.expired(b.now().Add(-channelExpiry)) {
+		b.log.Info("client silent for 120 s; closing its connection", "peer", c.RemoteAddr())
+		c.Close()
 	}
 }

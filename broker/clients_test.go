@@ -1,7 +1,9 @@
 package broker
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -214,4 +216,90 @@ func containsLine(text, line string) bool {
 		}
 	}
 	return false
+}
+
+func TestSilentClientsExpire(t *testing.T) {
+	var skew atomic.Int64
+	b := startBroker(t, testConfig(t.TempDir()), WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
+	c := newClient(t)
+	mustCode(t, call(t, c, b.Addr(), heartbeatReq("silent", "eg", "T", "*")), protocol.RespSuccess)
+	b.expireClients()
+	if len(b.clients.consumerIDs("eg")) != 1 {
+		t.Fatal("a fresh client was expired")
+	}
+	skew.Store(int64(channelExpiry + time.Second))
+	b.expireClients()
+	waitFor(t, 10*time.Second, "the silent client to be dropped", func() bool { return len(b.clients.consumerIDs("eg")) == 0 })
+}
+
+func TestStatsAndOffsetMovedEvent(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	c := newClient(t)
+	addr := b.Addr()
+	for i := range 3 {
+		mustCode(t, call(t, c, addr, sendReq("StatsT", 1, []byte(fmt.Sprint(i)), nil)), protocol.RespSuccess)
+	}
+	dispatched(t, b)
+	up := protocol.UpdateConsumerOffsetRequestHeader{ConsumerGroup: "sg", Topic: "StatsT", QueueID: 1, CommitOffset: 2}
+	mustCode(t, call(t, c, addr, remoting.NewRequest(protocol.ReqUpdateConsumerOffset, protocol.EncodeHeader(&up), nil)), protocol.RespSuccess)
+
+	resp := call(t, c, addr, remoting.NewRequest(protocol.ReqGetTopicStatsInfo, protocol.EncodeHeader(&protocol.TopicRequestHeader{Topic: "StatsT"}), nil))
+	mustCode(t, resp, protocol.RespSuccess)
+	ts, err := protocol.DecodeTopicStatsTable(resp.Body)
+	mq := protocol.MessageQueue{Topic: "StatsT", BrokerName: "broker-test", QueueID: 1}
+	if err != nil || len(ts.OffsetTable) != 4 || ts.OffsetTable[mq].MaxOffset != 3 || ts.OffsetTable[mq].LastUpdateTimestamp <= 0 {
+		t.Fatalf("topic stats %s: %v", resp.Body, err)
+	}
+	resp = call(t, c, addr, remoting.NewRequest(protocol.ReqGetConsumeStats, protocol.EncodeHeader(&protocol.GetConsumeStatsRequestHeader{ConsumerGroup: "sg"}), nil))
+	mustCode(t, resp, protocol.RespSuccess)
+	cs, err := protocol.DecodeConsumeStats(resp.Body)
+	if err != nil || cs.OffsetTable[mq].ConsumerOffset != 2 || cs.OffsetTable[mq].BrokerOffset != 3 || cs.OffsetTable[mq].LastTimestamp <= 0 {
+		t.Fatalf("consume stats %s: %v", resp.Body, err)
+	}
+
+	// A pull far past the end moves the offset and leaves an event.
+	mustCode(t, call(t, c, addr, pullReq("sg", "StatsT", 1, 99, 0, 0, "*")), protocol.RespPullOffsetMoved)
+	dispatched(t, b)
+	resp = call(t, c, addr, pullReq("tools", protocol.TopicOffsetMovedEvent, 0, 0, 0, 0, "sg"))
+	mustCode(t, resp, protocol.RespSuccess)
+	msgs, _ := protocol.DecodeMessages(resp.Body)
+	if len(msgs) != 1 || !strings.Contains(string(msgs[0].Body), `"offsetRequest":99`) {
+		t.Fatalf("offset moved event: %v", msgs)
+	}
+}
+
+// TestHeldPullIgnoresOtherTags: a held pull filtering TagA is not answered
+// by a TagB message, and is by the next TagA one.
+func TestHeldPullIgnoresOtherTags(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	c := newClient(t)
+	addr := b.Addr()
+	mustCode(t, call(t, c, addr, sendReq("Tagged", 0, []byte("a0"), map[string]string{protocol.PropertyTags: "TagA"})), protocol.RespSuccess)
+	done := make(chan *remoting.Command, 1)
+	req := pullReq("cg", "Tagged", 0, 1, protocol.PullFlagSuspend, 20*time.Second, "TagA")
+	if err := c.InvokeAsync(context.Background(), addr, req, 30*time.Second, func(r *remoting.Command, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the pull to be held", func() bool { return b.holds.heldCount() == 1 })
+	mustCode(t, call(t, c, addr, sendReq("Tagged", 0, []byte("b1"), map[string]string{protocol.PropertyTags: "TagB"})), protocol.RespSuccess)
+	dispatched(t, b)
+	if n := b.holds.heldCount(); n != 1 {
+		t.Fatalf("a TagB message released the TagA pull (held %d)", n)
+	}
+	mustCode(t, call(t, c, addr, sendReq("Tagged", 0, []byte("a2"), map[string]string{protocol.PropertyTags: "TagA"})), protocol.RespSuccess)
+	select {
+	case r := <-done:
+		mustCode(t, r, protocol.RespSuccess)
+		msgs, _ := protocol.DecodeMessages(r.Body)
+		if len(msgs) != 1 || string(msgs[0].Body) != "a2" || extInt(t, r, "nextBeginOffset") != 3 {
+			t.Fatalf("woken pull: %v %v", msgs, r.ExtFields)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the TagA message did not wake the pull")
+	}
 }

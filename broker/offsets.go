@@ -111,6 +111,19 @@ func (o *offsetTable) groupsOfTopic(topic string) []string {
 	return out
 }
 
+// topicsOfGroup returns the topics group has committed offsets on.
+func (o *offsetTable) topicsOfGroup(group string) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []string
+	for k := range o.offsets {
+		if t, g, ok := strings.Cut(k, "@"); ok && g == group {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // snapshot copies the table.
 func (o *offsetTable) snapshot() protocol.ConsumerOffsetTable {
 	o.mu.Lock()

@@ -132,6 +132,7 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 	case protocol.RespPullOffsetMoved:
 		b.log.Info("pull offset moved", "group", h.ConsumerGroup, "topic", h.Topic, "queue", h.QueueID,
 			"requested", h.QueueOffset, "next", res.NextBeginOffset, "min", res.MinOffset, "max", res.MaxOffset)
+		b.offsetMovedEvent(h, res.NextBeginOffset)
 	}
 	res.Release()
 	resp := remoting.NewResponse(req, code, res.Status.String())
@@ -165,4 +166,27 @@ func truncate(s string) string {
 		return s[:128] + "..."
 	}
 	return s
+}
+
+// offsetMovedEvent records a moved offset in OFFSET_MOVED_EVENT (queue 0,
+// tag = group) as upstream does, for tools that watch consumers reset.
+func (b *Broker) offsetMovedEvent(h *protocol.PullMessageRequestHeader, next int64) {
+	ev := struct {
+		ConsumerGroup string                `json:"consumerGroup"`
+		MessageQueue  protocol.MessageQueue `json:"messageQueue"`
+		OffsetNew     int64                 `json:"offsetNew"`
+		OffsetRequest int64                 `json:"offsetRequest"`
+	}{h.ConsumerGroup, protocol.MessageQueue{Topic: h.Topic, BrokerName: b.cfg.BrokerName, QueueID: h.QueueID}, next, h.QueueOffset}
+	body, err := protocol.EncodeBody(&ev)
+	if err != nil {
+		return
+	}
+	now := b.now().UnixMilli()
+	res := b.store.PutMessage(&store.MessageInput{
+		Topic: protocol.TopicOffsetMovedEvent, QueueID: 0, BornTimestamp: now, BornHost: b.storeHost, StoreHost: b.storeHost, Body: body,
+		Properties: protocol.EncodeProperties(map[string]string{protocol.PropertyTags: h.ConsumerGroup, protocol.PropertyCluster: b.cfg.BrokerClusterName}),
+	})
+	if !res.Status.Stored() {
+		b.log.Warn("store offset moved event", "status", res.Status.String(), "remark", res.Remark)
+	}
 }

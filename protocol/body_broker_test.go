@@ -126,3 +126,24 @@ func FuzzDecodeSendMessageRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestStatsBodiesUseFastjsonKeys(t *testing.T) {
+	mq := MessageQueue{BrokerName: "b", QueueID: 1, Topic: "t"}
+	ts := TopicStatsTable{OffsetTable: map[MessageQueue]TopicOffset{mq: {LastUpdateTimestamp: 9, MaxOffset: 5, MinOffset: 1}}}
+	want := `{"offsetTable":{{"brokerName":"b","queueId":1,"topic":"t"}:{"lastUpdateTimestamp":9,"maxOffset":5,"minOffset":1}}}`
+	if got := string(ts.Encode()); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	back, err := DecodeTopicStatsTable(ts.Encode())
+	if err != nil || back.OffsetTable[mq].MaxOffset != 5 {
+		t.Fatalf("round trip %+v %v", back, err)
+	}
+	cs := ConsumeStats{ConsumeTps: 1.5, OffsetTable: map[MessageQueue]OffsetWrapper{mq: {BrokerOffset: 5, ConsumerOffset: 3, LastTimestamp: 7}}}
+	got, err := DecodeConsumeStats(cs.Encode())
+	if err != nil || got.ConsumeTps != 1.5 || got.OffsetTable[mq].ConsumerOffset != 3 {
+		t.Fatalf("consume stats %s -> %+v %v", cs.Encode(), got, err)
+	}
+	if _, err := DecodeConsumeStats([]byte(`{"offsetTable":{"x":{}}}`)); err == nil {
+		t.Fatal("a key that is no MessageQueue was accepted")
+	}
+}
