@@ -21,10 +21,13 @@ run: build
 	ROCKETMQ_LOG_DIR=$(CURDIR)/run/logs ./scripts/run-local.sh
 
 # test is the one command CI runs (.ci/run): format, vet, race tests of the
-# main module, then the interop module against the official Go client.
+# main module, then the interop module against the official Go client. The
+# interop test binary runs without -race because rocketmq-client-go v2.1.2
+# has known data races of its own (its issues #790, #961, PR #1115); the
+# servers it drives are built with -race instead (ROCKETGO_RACE_SERVERS).
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 15m ./...
-	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 15m ./...
+	cd interop && $(GO) vet ./... && ROCKETGO_RACE_SERVERS=1 $(GO) test -count=1 -timeout 15m ./...
 
 test-short:
 	$(GO) test -short -count=1 ./...

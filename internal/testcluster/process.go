@@ -40,6 +40,15 @@ func moduleRoot() (string, error) {
 	return rootDir, rootErr
 }
 
+// RaceServersEnv, set to 1, builds the started processes with the race
+// detector even when the test binary itself is not (the interop suite runs
+// without -race because the official client has known races).
+const RaceServersEnv = "ROCKETGO_RACE_SERVERS"
+
+// raceServers says whether started processes are built with -race: always
+// under a race-enabled test binary, else when RaceServersEnv is 1.
+func raceServers() bool { return raceEnabled || os.Getenv(RaceServersEnv) == "1" }
+
 // Build compiles cmd/<name> into a temporary directory of t and returns the
 // binary's path. The Go build cache makes repeated builds cheap.
 func Build(t testing.TB, name string) string {
@@ -49,7 +58,11 @@ func Build(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), name)
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/"+name)
+	args := []string{"build", "-o", out}
+	if raceServers() {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "./cmd/"+name)...)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, b)
@@ -169,6 +182,11 @@ func start(t testing.TB, bin, dir, bootLine string, args ...string) (*Process, e
 	t.Cleanup(func() {
 		if err := p.Stop(10 * time.Second); err != nil {
 			t.Logf("%s: %v\n%s", filepath.Base(bin), err, p.Output())
+		}
+		// A race-enabled server reports races on stderr and keeps going;
+		// that must fail the test that drove it.
+		if out := p.Output(); strings.Contains(out, "WARNING: DATA RACE") {
+			t.Errorf("%s reported a data race:\n%s", filepath.Base(bin), out)
 		}
 	})
 	select {
