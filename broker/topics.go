@@ -94,6 +94,10 @@ func (t *topicTable) load(cfg *config.Broker) error {
 	if cfg.TraceTopicEnable {
 		sys(cfg.MsgTraceTopicName, 1, protocol.PermRead|protocol.PermWrite)
 	}
+	// The built-in topics may differ from the last run (another
+	// defaultTopicQueueNums, say): a new version makes name servers that
+	// still hold the old table take the new one.
+	t.version.Next(t.now())
 	return t.persistLocked()
 }
 
