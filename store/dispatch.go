@@ -34,6 +34,7 @@ type dispatcher struct {
 	seenGen   int64
 	keyBuf    []byte
 
+	notify   bool         // call MessageArrived; off for the catch-up inside Open
 	waiting  atomic.Int32 // WaitDispatched callers
 	mu       sync.Mutex
 	progress chan struct{} // closed and replaced after a pass that moved reputFrom, if anyone waits
@@ -67,6 +68,7 @@ func (d *dispatcher) waitProgress() <-chan struct{} {
 }
 
 func (d *dispatcher) run(stop <-chan struct{}) {
+	d.notify = true // the store is open: held pulls may be woken from now on
 	// A safety tick picks up records appended by paths that do not wake us.
 	t := time.NewTimer(time.Second)
 	defer t.Stop()
@@ -152,7 +154,7 @@ func (d *dispatcher) dispatch(r *commitlog.Record, off int64) {
 			}
 			d.putUnit(q, req.QueueOffset, req.PhyOffset, req.Size, tagsCode)
 			d.lastStoreTs.Store(req.StoreTimestamp)
-			if cb := d.s.opts.MessageArrived; cb != nil {
+			if cb := d.s.opts.MessageArrived; cb != nil && d.notify {
 				cb(Arrival{Topic: topic, QueueID: req.QueueID, NextOffset: req.QueueOffset + 1,
 					TagsCode: tagsCode, StoreTimestamp: req.StoreTimestamp, Properties: req.Properties})
 			}
