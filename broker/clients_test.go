@@ -303,3 +303,29 @@ func TestHeldPullIgnoresOtherTags(t *testing.T) {
 		t.Fatal("the TagA message did not wake the pull")
 	}
 }
+
+// TestConsumerRunningInfoRelay: an admin's GET_CONSUMER_RUNNING_INFO goes to
+// the named consumer on its own connection and its answer comes back as is.
+func TestConsumerRunningInfoRelay(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	consumerClient := newClient(t)
+	consumerClient.Handle(protocol.ReqGetConsumerRunningInfo, func(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
+		resp := remoting.NewResponse(req, protocol.RespSuccess, "")
+		resp.Body = []byte(`{"jstack":"` + req.ExtFields["clientId"] + `"}`)
+		return resp, nil
+	})
+	mustCode(t, call(t, consumerClient, b.Addr(), heartbeatReq("client-r", "rg", "T", "*")), protocol.RespSuccess)
+
+	admin := newClient(t)
+	h := protocol.GetConsumerRunningInfoRequestHeader{ConsumerGroup: "rg", ClientID: "client-r"}
+	resp := call(t, admin, b.Addr(), remoting.NewRequest(protocol.ReqGetConsumerRunningInfo, protocol.EncodeHeader(&h), nil))
+	mustCode(t, resp, protocol.RespSuccess)
+	if string(resp.Body) != `{"jstack":"client-r"}` {
+		t.Fatalf("relayed body %q", resp.Body)
+	}
+	h.ClientID = "nobody"
+	resp = call(t, admin, b.Addr(), remoting.NewRequest(protocol.ReqGetConsumerRunningInfo, protocol.EncodeHeader(&h), nil))
+	if mustCode(t, resp, protocol.RespSystemError); !strings.Contains(resp.Remark, "not online") {
+		t.Fatalf("remark %q", resp.Remark)
+	}
+}
