@@ -172,6 +172,16 @@ func TestLongPollingWakesHeldPull(t *testing.T) {
 	if b.holds.heldCount() != 0 {
 		t.Fatalf("%d pulls still held", b.holds.heldCount())
 	}
+
+	// A pull held for a client that goes away is dropped with its connection.
+	gone := newClient(t)
+	if err := gone.InvokeAsync(context.Background(), addr, pullReq("cg", "Poll", 0, rounds+1, protocol.PullFlagSuspend, time.Hour, "*"),
+		time.Hour, func(*remoting.Command, error) {}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the pull to be held", func() bool { return b.holds.heldCount() == 1 })
+	gone.Close()
+	waitFor(t, 10*time.Second, "the hold to be dropped", func() bool { return b.holds.heldCount() == 0 })
 }
 
 // TestBadInputAnswers checks the codes and remarks of bad requests and that

@@ -129,6 +129,25 @@ func (h *pullHolds) arrived(a store.Arrival) {
 	}
 }
 
+// dropConn forgets the pulls held for a closed connection, so a client
+// that asked for a long suspend and left does not pin them until then.
+func (h *pullHolds) dropConn(c *remoting.Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for key, set := range h.held {
+		for hp := range set {
+			if hp.conn == c {
+				hp.taken = true
+				hp.timer.Stop()
+				delete(set, hp)
+			}
+		}
+		if len(set) == 0 {
+			delete(h.held, key)
+		}
+	}
+}
+
 // expire runs when a held pull's time is up.
 func (h *pullHolds) expire(hp *heldPull) { h.takeIf(hp) }
 

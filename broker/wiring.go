@@ -109,6 +109,7 @@ func (b *Broker) registerHandlers(s *remoting.Server, mainPort bool) {
 // connClosed forgets a client connection: its group memberships (the
 // groups it left are told to rebalance) and its held pulls.
 func (b *Broker) connClosed(c *remoting.Conn) {
+	b.holds.dropConn(c)
 	for _, group := range b.clients.connClosed(c) {
 		b.log.Info("consumer connection closed; group members notified", "group", group, "peer", c.RemoteAddr())
 		b.notifyGroup(group)
