@@ -99,25 +99,24 @@ func (o *offsetTable) removeTopic(topic string) {
 }
 
 // groupsOfTopic returns the groups with committed offsets on topic.
-func (o *offsetTable) groupsOfTopic(topic string) []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []string
-	for k := range o.offsets {
-		if t, g, ok := strings.Cut(k, "@"); ok && t == topic {
-			out = append(out, g)
-		}
-	}
-	return out
-}
+func (o *offsetTable) groupsOfTopic(topic string) []string { return o.pairs(topic, true) }
 
 // topicsOfGroup returns the topics group has committed offsets on.
-func (o *offsetTable) topicsOfGroup(group string) []string {
+func (o *offsetTable) topicsOfGroup(group string) []string { return o.pairs(group, false) }
+
+// pairs returns the groups of a topic (byTopic) or the topics of a group
+// found in the "topic@group" keys.
+func (o *offsetTable) pairs(name string, byTopic bool) []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []string
 	for k := range o.offsets {
-		if t, g, ok := strings.Cut(k, "@"); ok && g == group {
+		t, g, ok := strings.Cut(k, "@")
+		switch {
+		case !ok:
+		case byTopic && t == name:
+			out = append(out, g)
+		case !byTopic && g == name:
 			out = append(out, t)
 		}
 	}
