@@ -187,6 +187,12 @@ func (c *PushConsumer) consumeConcurrently(req *consumeRequest) {
 	if pq.dropped.Load() {
 		return // the queue moved to another consumer; it redelivers these
 	}
+	if result == ReconsumeLater && pq.ctx.Err() != nil {
+		// Shutting down (or losing the queue) interrupted the listener:
+		// leave the messages uncommitted so they are delivered again,
+		// rather than sending them back as failures.
+		return
+	}
 	done := req.msgs
 	if result == ReconsumeLater {
 		var later []*MessageExt

@@ -37,6 +37,22 @@ var rules = map[string]rule{
 	"client":  {mayImport: []string{"remoting", "protocol", "filter"}, why: "the client SDK never imports broker, store or namesrv"},
 	"admin":   {mayImport: []string{"client", "protocol"}, why: "admin commands go through the client"},
 
+	"examples/internal/cli":        {mayImport: []string{"client"}, why: "flag, signal and print helpers shared by the examples"},
+	"examples/quickstart/producer": {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/quickstart/consumer": {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/async/producer":      {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/oneway/producer":     {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/ordered/producer":    {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/ordered/consumer":    {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/scheduled/producer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/scheduled/consumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/batch/producer":      {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/filter/producer":     {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/filter/tagconsumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/filter/sqlconsumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/broadcast/consumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/pull/consumer":       {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+
 	"dashboard": {mayImport: []string{"admin", "protocol"}, thirdParty: true, why: "the console goes through admin, so the CLI and the console share one facade"},
 
 	"internal/config":      {thirdParty: true, why: "config parsing is a leaf"},
