@@ -139,7 +139,9 @@ func (ev *evaluation) cond(n *node) tri {
 	case opEq:
 		return ev.equal(n)
 	case opLt, opLe, opGt, opGe:
-		return ev.order(n)
+		return ev.order(ev.value(n.l), n.r, n.op)
+	case opBetween:
+		return ev.between(n)
 	case opIn:
 		s, ok := ev.props(n.name)
 		if !ok {
@@ -283,17 +285,18 @@ func (ev *evaluation) equal(n *node) tri {
 	return triOf(eq != n.not)
 }
 
-// order is <, <=, >, >=. Two strings are compared as doubles, and fail
-// when either is not one; otherwise compare's conversions apply.
-func (ev *evaluation) order(n *node) tri {
-	l := ev.value(n.l)
+// order is l < r (<=, >, >=) with r still to evaluate: upstream skips
+// the right side when the left is NULL. Two strings are compared as
+// doubles, and fail when either is not one; otherwise compare's
+// conversions apply.
+func (ev *evaluation) order(l value, rn *node, o op) tri {
 	switch l.kind {
 	case kindFault:
 		return triFault
 	case kindNull:
 		return triUnknown
 	}
-	r := ev.value(n.r)
+	r := ev.value(rn)
 	switch r.kind {
 	case kindFault:
 		return triFault
@@ -320,7 +323,7 @@ func (ev *evaluation) order(n *node) tri {
 			return triFault
 		}
 	}
-	switch n.op {
+	switch o {
 	case opLt:
 		return triOf(c < 0)
 	case opLe:
@@ -329,6 +332,30 @@ func (ev *evaluation) order(n *node) tri {
 		return triOf(c > 0)
 	}
 	return triOf(c >= 0)
+}
+
+// between is upstream's x >= lo AND x <= hi, or for NOT BETWEEN
+// x < lo OR x > hi, with x evaluated once: upstream evaluates it twice,
+// to the same value, and a tree that shared x between two comparisons
+// would double the work at each nested BETWEEN.
+func (ev *evaluation) between(n *node) tri {
+	x := ev.value(n.l)
+	lowOp, highOp, decides := opGe, opLe, triFalse
+	if n.not {
+		lowOp, highOp, decides = opLt, opGt, triTrue
+	}
+	first := ev.order(x, n.r, lowOp)
+	if first == decides || first == triFault {
+		return first
+	}
+	second := ev.order(x, n.hi, highOp)
+	switch {
+	case second == decides || second == triFault:
+		return second
+	case first == triUnknown || second == triUnknown:
+		return triUnknown
+	}
+	return first
 }
 
 // stringSide picks the string that made compare fail.

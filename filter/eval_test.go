@@ -410,3 +410,25 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Match allocates %v times per call", n)
 	}
 }
+
+func TestNestedBetweenEvaluatesOnce(t *testing.T) {
+	// Each BETWEEN reads its operand once, so nesting them costs linear
+	// work, not 2^depth lookups.
+	expr := "a = 1"
+	for i := 0; i < 20; i++ {
+		expr = "-(" + expr + ") NOT BETWEEN 1 AND 2"
+	}
+	e, err := Compile(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookups := 0
+	got, err := e.Eval(func(name string) (string, bool) {
+		lookups++
+		return "1", true
+	})
+	// -(condition) is NULL, so every NOT BETWEEN is unknown.
+	if got != Unknown || err != nil || lookups != 1 {
+		t.Fatalf("Eval = %v, %v after %d lookups; want UNKNOWN after 1", got, err, lookups)
+	}
+}

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -83,6 +84,12 @@ func quoteForError(s string) string {
 			n++
 		}
 	}
+	s = strings.Map(func(r rune) rune { // keep the message on one line
+		if r == '\n' || r == '\r' || r == '\t' || r == '\f' {
+			return ' '
+		}
+		return r
+	}, s)
 	if len(s) > 0 && s[0] == '\'' {
 		return s
 	}

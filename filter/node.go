@@ -17,7 +17,8 @@ const (
 	opLe
 	opGt
 	opGe
-	opIn // not: NOT IN
+	opBetween // x BETWEEN lo AND hi: l, r, hi (not: NOT BETWEEN)
+	opIn      // not: NOT IN
 	opContains
 	opStartsWith
 	opEndsWith
@@ -28,9 +29,10 @@ const (
 // evaluation allocates nothing.
 type node struct {
 	op     op
-	not    bool  // negates opEq, opIsNull, opIn and the string functions
+	not    bool  // negates opEq, opIsNull, opBetween, opIn and the string functions
 	depth  int   // of the tree below, for MaxDepth
 	l, r   *node // operands
+	hi     *node // opBetween's upper bound; r is the lower one
 	kids   []*node
 	val    value  // opConst
 	name   string // opProp, opIn
@@ -48,13 +50,16 @@ func newNode(o op, operands ...*node) *node {
 		}
 		return n
 	}
-	if len(operands) > 0 {
-		n.l = operands[0]
-		n.depth = n.l.depth + 1
-	}
-	if len(operands) > 1 {
-		n.r = operands[1]
-		n.depth = max(n.depth, n.r.depth+1)
+	for i, k := range operands {
+		switch i {
+		case 0:
+			n.l = k
+		case 1:
+			n.r = k
+		default:
+			n.hi = k
+		}
+		n.depth = max(n.depth, k.depth+1)
 	}
 	return n
 }

@@ -24,7 +24,7 @@ const (
 // grammar, or one of upstream's checks (a string compared with '>', NULL
 // compared with '=', an empty BETWEEN range...).
 type SyntaxError struct {
-	Column int // 1-based, counted in characters
+	Column int // 1-based, in characters from the start (a line break counts as one)
 	Msg    string
 }
 
@@ -166,50 +166,31 @@ func (p *parser) condition(e pexpr, where, op string) (*node, error) {
 }
 
 // or = and { OR and }
-func (p *parser) parseOr() (pexpr, error) {
-	left, err := p.parseAnd()
-	if err != nil || p.peek().kind != tOr {
-		return left, err
-	}
-	first, err := p.condition(left, "before", "OR")
-	if err != nil {
-		return pexpr{}, err
-	}
-	n := &node{op: opOr, kids: []*node{first}, depth: first.depth + 1}
-	for p.peek().kind == tOr {
-		p.next()
-		right, err := p.parseAnd()
-		if err != nil {
-			return pexpr{}, err
-		}
-		k, err := p.condition(right, "after", "OR")
-		if err != nil {
-			return pexpr{}, err
-		}
-		n.add(k)
-	}
-	return p.made(n, left.start, classCondition)
-}
+func (p *parser) parseOr() (pexpr, error) { return p.parseChain(tOr, opOr, p.parseAnd) }
 
 // and = equality { AND equality }
-func (p *parser) parseAnd() (pexpr, error) {
-	left, err := p.parseEquality()
-	if err != nil || p.peek().kind != tAnd {
+func (p *parser) parseAnd() (pexpr, error) { return p.parseChain(tAnd, opAnd, p.parseEquality) }
+
+// parseChain reads operand { keyword operand } into one flat AND or OR
+// node; every operand must be a condition.
+func (p *parser) parseChain(keyword tokenKind, o op, operand func() (pexpr, error)) (pexpr, error) {
+	left, err := operand()
+	if err != nil || p.peek().kind != keyword {
 		return left, err
 	}
-	first, err := p.condition(left, "before", "AND")
+	name := p.peek().text
+	first, err := p.condition(left, "before", asciiUpper(name))
 	if err != nil {
 		return pexpr{}, err
 	}
-	n := &node{op: opAnd, depth: 1}
-	n.add(first)
-	for p.peek().kind == tAnd {
+	n := newNode(o, first)
+	for p.peek().kind == keyword {
 		p.next()
-		right, err := p.parseEquality()
+		right, err := operand()
 		if err != nil {
 			return pexpr{}, err
 		}
-		k, err := p.condition(right, "after", "AND")
+		k, err := p.condition(right, "after", asciiUpper(name))
 		if err != nil {
 			return pexpr{}, err
 		}
@@ -356,9 +337,8 @@ func (p *parser) checkNumericOperands(op string, operands ...pexpr) error {
 	return nil
 }
 
-// parseBetween reads "low AND high" after [NOT] BETWEEN. Upstream builds
-// x BETWEEN lo AND hi as x >= lo AND x <= hi, and x NOT BETWEEN lo AND hi
-// as x < lo OR x > hi; so do we, three-valued logic included.
+// parseBetween reads "low AND high" after [NOT] BETWEEN. Only BETWEEN
+// checks the order of constant bounds, as upstream.
 func (p *parser) parseBetween(x pexpr, not bool) (*node, error) {
 	kw := "BETWEEN"
 	if not {
@@ -378,15 +358,14 @@ func (p *parser) parseBetween(x pexpr, not bool) (*node, error) {
 	if err := p.checkNumericOperands(kw, x, low, high); err != nil {
 		return nil, err
 	}
-	if not {
-		return newNode(opOr, newNode(opLt, x.n, low.n), newNode(opGt, x.n, high.n)), nil
-	}
-	if low.isConst() && high.isConst() {
+	if !not && low.isConst() && high.isConst() {
 		if c, f := compare(high.n.val, low.n.val); f == faultNone && c < 0 {
 			return nil, p.errAt(low.start, fmt.Sprintf("empty range BETWEEN %s AND %s: the first bound must not be greater than the second", p.text(low), p.text(high)))
 		}
 	}
-	return newNode(opAnd, newNode(opGe, x.n, low.n), newNode(opLe, x.n, high.n)), nil
+	n := newNode(opBetween, x.n, low.n, high.n)
+	n.not = not
+	return n, nil
 }
 
 // parseIn reads "(" string { "," string } ")" after [NOT] IN.

@@ -1,9 +1,11 @@
 package filter
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // kind is the Java type a value would have in upstream's evaluator.
@@ -159,15 +161,7 @@ func compareBool(a, b bool) int {
 	return 1
 }
 
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+func compareInt(a, b int64) int { return cmp.Compare(a, b) }
 
 // compareDouble is Java's Double.compare: -0.0 sorts before 0.0, NaN after
 // everything and equal to itself.
@@ -197,16 +191,8 @@ func javaDoubleBits(f float64) int64 {
 }
 
 // compareString is only ever asked about equality (upstream orders two
-// strings as doubles, see evalOrder), so byte order is enough.
-func compareString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+// strings as doubles, see evaluation.order), so byte order is enough.
+func compareString(a, b string) int { return strings.Compare(a, b) }
 
 // parseJavaInt is Integer.parseInt (bits 32) or Long.parseLong (bits 64):
 // an optional sign and ASCII digits, nothing else, no blanks.
@@ -287,32 +273,13 @@ func parseJavaDouble(s string) (float64, bool) {
 // that strconv.ParseFloat never sees forms Java refuses ("inf", "1_0").
 func validJavaFloat(b string) bool {
 	if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
-		i := 2
-		nd := 0
-		for i < len(b) && isHexDigit(b[i]) {
-			i, nd = i+1, nd+1
-		}
-		if i < len(b) && b[i] == '.' {
-			i++
-			for i < len(b) && isHexDigit(b[i]) {
-				i, nd = i+1, nd+1
-			}
-		}
+		i, nd := scanMantissa(b, 2, isHexDigit)
 		if nd == 0 || i == len(b) || (b[i] != 'p' && b[i] != 'P') {
-			return false
+			return false // a hex float needs digits and a binary exponent
 		}
 		return validExponentDigits(b[i+1:])
 	}
-	i, nd := 0, 0
-	for i < len(b) && isDigit(b[i]) {
-		i, nd = i+1, nd+1
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		for i < len(b) && isDigit(b[i]) {
-			i, nd = i+1, nd+1
-		}
-	}
+	i, nd := scanMantissa(b, 0, isDigit)
 	if nd == 0 {
 		return false
 	}
@@ -323,6 +290,21 @@ func validJavaFloat(b string) bool {
 		return false
 	}
 	return validExponentDigits(b[i+1:])
+}
+
+// scanMantissa reads digits [ "." digits ] from b[i:] and returns where it
+// stopped and how many digits it saw.
+func scanMantissa(b string, i int, digit func(byte) bool) (end, digits int) {
+	for i < len(b) && digit(b[i]) {
+		i, digits = i+1, digits+1
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		for i < len(b) && digit(b[i]) {
+			i, digits = i+1, digits+1
+		}
+	}
+	return i, digits
 }
 
 // validExponentDigits is [+-]?[0-9]+.
