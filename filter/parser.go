@@ -113,7 +113,7 @@ func (p *parser) before() string {
 	if p.i < 2 {
 		return ""
 	}
-	return p.toks[p.i-2].text
+	return p.toks[min(p.i-2, len(p.toks)-1)].text
 }
 
 func (p *parser) errAt(pos int, msg string) error { return syntaxErrorAt(p.src, pos, msg) }
