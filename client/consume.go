@@ -224,42 +224,54 @@ func (c *PushConsumer) consumeConcurrently(req *consumeRequest) {
 
 // callListener runs the concurrent listener; an error or a panic counts
 // as ReconsumeLater.
-func (c *PushConsumer) callListener(ctx context.Context, msgs []*MessageExt) (result ConsumeResult) {
-	defer func() {
-		if p := recover(); p != nil {
-			c.in.log.Error("client: listener panicked", "group", c.opts.Group, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			result = ReconsumeLater
-		}
-	}()
-	res, err := c.opts.Listener(ctx, msgs)
+func (c *PushConsumer) callListener(ctx context.Context, msgs []*MessageExt) ConsumeResult {
+	res, err := c.callConcurrentErr(ctx, msgs)
 	if err != nil {
 		c.in.log.Warn("client: listener failed; reconsuming later", "group", c.opts.Group, "err", err)
-		return ReconsumeLater
-	}
-	if res != ConsumeSuccess && res != ReconsumeLater {
 		return ReconsumeLater
 	}
 	return res
 }
 
-// callOrderlyListener runs the orderly listener; an error or a panic
-// counts as SuspendCurrentQueueAMoment.
-func (c *PushConsumer) callOrderlyListener(ctx context.Context, msgs []*MessageExt) (result OrderlyResult) {
+// callConcurrentErr runs the concurrent listener, turning a panic (logged
+// with its stack) or an unknown result into an error.
+func (c *PushConsumer) callConcurrentErr(ctx context.Context, msgs []*MessageExt) (res ConsumeResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.in.log.Error("client: orderly listener panicked", "group", c.opts.Group, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			result = SuspendCurrentQueueAMoment
+			c.in.log.Error("client: listener panicked", "group", c.opts.Group, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res, err = ReconsumeLater, fmt.Errorf("listener panicked: %v", p)
 		}
 	}()
-	res, err := c.opts.OrderlyListener(ctx, msgs)
+	res, err = c.opts.Listener(ctx, msgs)
+	if err == nil && res != ConsumeSuccess && res != ReconsumeLater {
+		err = fmt.Errorf("listener returned unknown result %d", res)
+	}
+	return res, err
+}
+
+// callOrderlyListener runs the orderly listener; an error or a panic
+// counts as SuspendCurrentQueueAMoment.
+func (c *PushConsumer) callOrderlyListener(ctx context.Context, msgs []*MessageExt) OrderlyResult {
+	res, err := c.callOrderlyErr(ctx, msgs)
 	if err != nil {
 		c.in.log.Warn("client: orderly listener failed; retrying in place", "group", c.opts.Group, "err", err)
 		return SuspendCurrentQueueAMoment
 	}
-	if res != OrderlySuccess && res != SuspendCurrentQueueAMoment {
-		return SuspendCurrentQueueAMoment
-	}
 	return res
+}
+
+func (c *PushConsumer) callOrderlyErr(ctx context.Context, msgs []*MessageExt) (res OrderlyResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.in.log.Error("client: orderly listener panicked", "group", c.opts.Group, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res, err = SuspendCurrentQueueAMoment, fmt.Errorf("listener panicked: %v", p)
+		}
+	}()
+	res, err = c.opts.OrderlyListener(ctx, msgs)
+	if err == nil && res != OrderlySuccess && res != SuspendCurrentQueueAMoment {
+		err = fmt.Errorf("orderly listener returned unknown result %d", res)
+	}
+	return res, err
 }
 
 // orderlyLoop consumes one queue in order: one batch at a time, the same

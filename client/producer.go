@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/remoting"
 )
 
 // ProducerOptions configure a Producer (upstream DefaultMQProducer). Zero
@@ -137,6 +138,13 @@ func NewProducer(opts ProducerOptions) (*Producer, error) {
 	}
 	in.heartbeatData = p.heartbeatData
 	in.routeTopics = p.routeTopics
+	in.rc.Handle(protocol.ReqCheckTransactionState, func(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
+		// Only a transactional producer has local transactions to check;
+		// this one sends none, so the broker asked the wrong client.
+		in.log.Warn("client: a broker asked for a transaction's state; this producer has no transaction listener",
+			"group", opts.Group, "msgId", req.ExtFields["msgId"], "transactionId", req.ExtFields["transactionId"])
+		return nil, nil
+	})
 	return p, nil
 }
 
