@@ -59,6 +59,7 @@ func (c *PushConsumer) pullLoop(pq *processQueue, offset int64) {
 	flowLogged := false
 	for ctx.Err() == nil {
 		if c.flowControlled(pq) {
+			pq.flowControlled.Add(1)
 			if !flowLogged {
 				count, size, span := pq.stats()
 				c.in.log.Debug("client: flow control; pausing pulls", "queue", mq, "count", count, "bytes", size, "span", span)
@@ -113,7 +114,9 @@ func (c *PushConsumer) pullLoop(pq *processQueue, offset int64) {
 			}
 		case PullNoNewMsg, PullNoMatchedMsg:
 			offset = res.NextBeginOffset
-			if count, _, _ := pq.stats(); count == 0 {
+			// Nothing held: everything up to here is consumed (or
+			// filtered out), unless a lite consumer's user commits.
+			if count, _, _ := pq.stats(); count == 0 && !c.manualCommit {
 				c.store.update(mq, offset, true)
 			}
 		case PullOffsetIllegal:

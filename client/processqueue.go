@@ -32,6 +32,8 @@ type processQueue struct {
 	lastLock    atomic.Int64 // unix ms of the last successful lock
 	lastPull    atomic.Int64 // unix ms
 	lastConsume atomic.Int64 // unix ms
+	// flowControlled counts the pulls put off by flow control.
+	flowControlled atomic.Int64
 
 	// consumeMu is held while an orderly listener runs, so dropping the
 	// queue can wait for it before unlocking on the broker.

@@ -121,14 +121,18 @@ type PushConsumerOptions struct {
 	OffsetStoreDir string
 }
 
-func (o PushConsumerOptions) resolve() (PushConsumerOptions, error) {
+func (o PushConsumerOptions) resolve() (PushConsumerOptions, error) { return o.resolveFor(false) }
+
+// resolveFor checks and completes the options; a lite pull consumer
+// (lite) has no listener: Poll hands out the messages.
+func (o PushConsumerOptions) resolveFor(lite bool) (PushConsumerOptions, error) {
 	if o.Group == "" {
 		return o, errors.New("client: push consumer needs a Group")
 	}
 	if strings.ContainsAny(o.Group, "@ ") || protocol.ValidateTopicName(o.Group) != "" {
 		return o, fmt.Errorf("client: consumer group %q: use letters, digits, '_', '-', '%%' or '|'", o.Group)
 	}
-	if (o.Listener == nil) == (o.OrderlyListener == nil) {
+	if !lite && (o.Listener == nil) == (o.OrderlyListener == nil) {
 		return o, errors.New("client: push consumer needs exactly one of Listener and OrderlyListener")
 	}
 	if o.Model != Clustering && o.Model != Broadcasting {
@@ -187,6 +191,9 @@ type PushConsumer struct {
 	inner   *Producer // sends messages back to the retry topic when the broker cannot
 	sb      suggestedBrokers
 	orderly bool
+	lite    bool // a LitePullConsumer's engine: Poll takes the place of listeners
+	// manualCommit: a lite consumer whose offsets move only by CommitSync.
+	manualCommit bool
 	// instanceName is the configured one ("DEFAULT" when none), which
 	// names the broadcasting offsets directory.
 	instanceName string
@@ -206,7 +213,11 @@ type PushConsumer struct {
 
 // NewPushConsumer checks opts and returns a consumer; subscribe, then Start.
 func NewPushConsumer(opts PushConsumerOptions) (*PushConsumer, error) {
-	opts, err := opts.resolve()
+	return newPushConsumer(opts, false)
+}
+
+func newPushConsumer(opts PushConsumerOptions, lite bool) (*PushConsumer, error) {
+	opts, err := opts.resolveFor(lite)
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +233,7 @@ func NewPushConsumer(opts PushConsumerOptions) (*PushConsumer, error) {
 		opts:         opts,
 		in:           in,
 		orderly:      opts.OrderlyListener != nil,
+		lite:         lite,
 		instanceName: instanceName,
 		subs:         map[string]*protocol.SubscriptionData{},
 		queues:       map[MessageQueue]*processQueue{},
@@ -300,11 +312,15 @@ func (c *PushConsumer) heartbeatData() *protocol.HeartbeatData {
 		subs = append(subs, *sd)
 	}
 	c.subsMu.RUnlock()
+	consumeType := protocol.ConsumePassively
+	if c.lite {
+		consumeType = protocol.ConsumeActively
+	}
 	return &protocol.HeartbeatData{
 		ClientID: c.in.id,
 		ConsumerDataSet: []protocol.ConsumerData{{
 			GroupName:           c.opts.Group,
-			ConsumeType:         protocol.ConsumePassively,
+			ConsumeType:         consumeType,
 			MessageModel:        c.opts.Model.String(),
 			ConsumeFromWhere:    c.opts.ConsumeFrom.String(),
 			SubscriptionDataSet: subs,
@@ -328,7 +344,7 @@ func (c *PushConsumer) Start(ctx context.Context) error {
 		c.in.close()
 		return fmt.Errorf("client: consumer %s: subscribe to a topic before Start", c.opts.Group)
 	}
-	if c.opts.Model == Clustering {
+	if c.opts.Model == Clustering && !c.lite {
 		retry, _ := buildSubscription(protocol.RetryTopic(c.opts.Group), ByTag(protocol.SubAll))
 		c.subsMu.Lock()
 		c.subs[retry.Topic] = &retry
@@ -352,7 +368,7 @@ func (c *PushConsumer) Start(ctx context.Context) error {
 	if err := c.in.sendHeartbeat(ctx); err != nil {
 		c.in.log.Warn("client: first heartbeat", "group", c.opts.Group, "err", err)
 	}
-	if !c.orderly {
+	if !c.orderly && !c.lite {
 		for range c.opts.ConsumeGoroutines {
 			c.in.spawn(c.consumeWorker)
 		}
@@ -414,16 +430,17 @@ func (c *PushConsumer) persistOffsets(ctx context.Context) {
 func (c *PushConsumer) heldQueues() []MessageQueue {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.heldQueuesLocked()
+}
+
+func (c *PushConsumer) heldQueuesLocked() []MessageQueue {
 	out := make([]MessageQueue, 0, len(c.queues))
 	for mq := range c.queues {
 		out = append(out, mq)
 	}
+	sortQueues(out)
 	return out
 }
 
 // Queues returns the queues this consumer holds now, sorted.
-func (c *PushConsumer) Queues() []MessageQueue {
-	qs := c.heldQueues()
-	sortQueues(qs)
-	return qs
-}
+func (c *PushConsumer) Queues() []MessageQueue { return c.heldQueues() }

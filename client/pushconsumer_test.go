@@ -441,8 +441,8 @@ func TestPushConsumerFlowControl(t *testing.T) {
 	})
 	// Pulls stop once more than 10 are held: at most one batch more.
 	// Without flow control they would go on until the listeners' queue
-	// blocked dispatching, at 5 batches.
-	time.Sleep(100 * time.Millisecond) // give a misbehaving pull loop the chance to overfill
+	// blocked dispatching, at 5 batches. Let the loop check a few times.
+	waitFor(t, "the pull loop to pause", 5*time.Second, func() bool { return pq.flowControlled.Load() >= 3 })
 	if n, _, _ := pq.stats(); n > 10+8 {
 		t.Fatalf("holds %d messages; flow control should stop at 10 + one batch of 8", n)
 	}
