@@ -37,4 +37,41 @@
 // half-written entry. Queries walk files newest first and stop at a chain end,
 // an invalid or non-decreasing prev pointer (so corrupt files cannot loop), an
 // entry older than the range, or max results.
+//
+// # Surviving a kill inside Put
+//
+// A killed process leaves in the page cache every byte it wrote to the
+// mapping and nothing after. Put writes in this order, the slot and the count
+// each with one aligned 4-byte store (never half old, half new):
+//
+//  1. entry n (n = indexCount), begin offset and time for the first entry,
+//     hashSlotCount;
+//  2. the slot, now pointing at n;
+//  3. indexCount = n+1;
+//  4. endPhyOffset and endTimestamp.
+//
+// Killed in step 1, the file holds garbage past the count that nothing
+// points at; the next put overwrites it. Killed after step 3, the entry is
+// in and at worst endPhyOffset lags, so re-dispatch indexes the message once
+// more (the store drops duplicate offsets). Killed between 2 and 3, the slot
+// points at n while the count says n is free: readers would take the slot
+// for empty and the next put would overwrite entry n, cutting every older key
+// of the slot off its chain. Loading therefore checks entry n: when the slot
+// of its hash points at it, the slot gets back the entry's prevIndex, written
+// before the slot. Either way endPhyOffset has not passed the message (step
+// 4 comes last and Put skips only offsets strictly below it), so re-dispatch
+// indexes it again. An empty file also takes the previous file's end as its
+// begin and end when loaded, in case the kill came before its header was
+// written.
+//
+// One deliberate difference from upstream: the first entry of a file gets
+// timeDiff 0. Upstream computes it from the previous file's end and then
+// moves beginTimestamp to the entry's own time, so that entry's time reads
+// late and a query for its exact time misses it.
+//
+// A power failure is another matter: pages reach the disk in any order and
+// only full files are flushed, so nothing above holds. Upstream deletes,
+// after an abnormal exit, every file whose endTimestamp is past the
+// checkpoint's indexMsgTimestamp (DeleteNewerThan here) and re-dispatch
+// rebuilds them; that choice is the store's.
 package indexfile

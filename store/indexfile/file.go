@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/store/segment"
@@ -81,20 +82,29 @@ func openFile(dir, name string, slots, maxEntries int, prevEndPhy, prevEndTS int
 	f := &file{seg: seg, name: name, slots: slots, maxEntries: maxEntries, data: data}
 	if fresh {
 		f.count.Store(1)
-		if prevEndPhy > 0 {
-			f.setBeginPhy(prevEndPhy)
-			f.setEndPhy(prevEndPhy)
-		}
-		if prevEndTS > 0 {
-			f.setBeginTS(prevEndTS)
-			f.setEndTS(prevEndTS)
-		}
+		f.startAfter(prevEndPhy, prevEndTS)
 		f.putInt32(offIndexCount, 1)
 		return f, nil
 	}
 	f.load()
 	return f, nil
 }
+
+// startAfter sets the header of an empty file to the previous file's end
+// offset and time.
+func (f *file) startAfter(prevEndPhy, prevEndTS int64) {
+	if prevEndPhy > 0 {
+		f.setBeginPhy(prevEndPhy)
+		f.setEndPhy(prevEndPhy)
+	}
+	if prevEndTS > 0 {
+		f.setBeginTS(prevEndTS)
+		f.setEndTS(prevEndTS)
+	}
+}
+
+// empty reports whether the file holds no entry.
+func (f *file) empty() bool { return f.count.Load() <= 1 }
 
 // load reads the header of an existing file, clamping what would send a
 // writer outside the file.
@@ -110,15 +120,65 @@ func (f *file) load() {
 	}
 	n = int32(min(int(n), f.maxEntries))
 	f.count.Store(n)
+	f.undoUncounted()
 }
+
+// undoUncounted takes back a put that a killed process left between its two
+// commit points: entry n (the count) is complete and its slot already points
+// at it, but the count was never raised. Readers would treat that slot as
+// empty (it points past the count) and the next put would overwrite entry n,
+// so the slot gets back the link the entry itself recorded. The message is
+// indexed again by re-dispatch: endPhyOffset was not moved past it.
+func (f *file) undoUncounted() {
+	n := f.count.Load()
+	if int(n) >= f.maxEntries {
+		return
+	}
+	e := f.entryOffset(n)
+	hash := f.getInt32(e)
+	if hash < 0 {
+		return
+	}
+	slotOff := f.slotOffset(hash)
+	if f.getInt32(slotOff) != n {
+		return
+	}
+	prev := f.getInt32(e + 16)
+	if prev <= 0 || prev >= n {
+		prev = 0
+	}
+	f.store32(slotOff, prev)
+}
+
+// afterWrite, when a test sets it, runs after every write put makes to the
+// mapping; a test panics in it to stop put where a killed process would.
+var afterWrite func()
 
 func (f *file) getInt64(off int) int64 { return int64(binary.BigEndian.Uint64(f.data[off:])) }
 func (f *file) getInt32(off int) int32 { return int32(binary.BigEndian.Uint32(f.data[off:])) }
 func (f *file) putInt64(off int, v int64) {
 	binary.BigEndian.PutUint64(f.data[off:], uint64(v))
+	if afterWrite != nil {
+		afterWrite()
+	}
 }
 func (f *file) putInt32(off int, v int32) {
 	binary.BigEndian.PutUint32(f.data[off:], uint32(v))
+	if afterWrite != nil {
+		afterWrite()
+	}
+}
+
+// store32 writes a big-endian int32 at a 4-aligned offset with one store
+// instruction, so a process killed around it leaves the old or the new value,
+// never a mix. Slots and the count, the two commit points of put, use it.
+func (f *file) store32(off int, v int32) {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(v))
+	atomic.StoreUint32((*uint32)(unsafe.Pointer(&f.data[off])), *(*uint32)(unsafe.Pointer(&b)))
+	if afterWrite != nil {
+		afterWrite()
+	}
 }
 
 func (f *file) setBeginTS(v int64)  { f.beginTS.Store(v); f.putInt64(offBeginTimestamp, v) }
@@ -136,7 +196,16 @@ func (f *file) entryOffset(n int32) int {
 	return HeaderSize + f.slots*slotSize + int(n)*entrySize
 }
 
-// put adds one entry; false means the file is full.
+// put adds one entry; false means the file is full. The writes are ordered
+// so that a process killed between any two of them leaves a file whose
+// chains are intact (see the package doc):
+//
+//  1. the entry at n, and the header fields the entry's meaning depends on
+//     (begin offset and time for the first entry); all above the count, so
+//     still garbage to everyone;
+//  2. the slot, pointing at n (one store);
+//  3. the count, n+1 (one store): the entry is in;
+//  4. endPhyOffset and endTimestamp, which only move forward.
 func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
 	n := f.count.Load()
 	if int(n) >= f.maxEntries {
@@ -147,8 +216,15 @@ func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
 	if prev <= 0 || prev >= n {
 		prev = 0
 	}
+	begin := f.beginTS.Load()
+	if n <= 1 {
+		// The first entry sets the file's begin time; its diff is taken
+		// from that (upstream takes it from the previous file's end and
+		// then moves begin, so the first entry's time reads late).
+		begin = storeTimestamp
+	}
 	var diff int64
-	if begin := f.beginTS.Load(); begin > 0 {
+	if begin > 0 {
 		diff = min(max((storeTimestamp-begin)/1000, 0), math.MaxInt32)
 	}
 	e := f.entryOffset(n)
@@ -156,7 +232,6 @@ func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
 	f.putInt64(e+4, phyOffset)
 	f.putInt32(e+12, int32(diff))
 	f.putInt32(e+16, prev)
-	f.putInt32(slotOff, n)
 	if n <= 1 {
 		f.setBeginPhy(phyOffset)
 		f.setBeginTS(storeTimestamp)
@@ -165,9 +240,10 @@ func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
 		f.slotCount.Add(1)
 		f.putInt32(offHashSlotCount, f.slotCount.Load())
 	}
+	f.store32(slotOff, n)
+	f.store32(offIndexCount, n+1)
 	f.setEndPhy(phyOffset)
 	f.setEndTS(storeTimestamp)
-	f.putInt32(offIndexCount, n+1)
 	f.count.Store(n + 1) // publish: readers see the entry and slot above
 	return true
 }

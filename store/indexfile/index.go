@@ -117,6 +117,12 @@ func OpenDir(dir string, opts Options) (*Index, error) {
 		if x.syncer != nil {
 			f.seg.SetSyncer(x.syncer)
 		}
+		if n := len(x.files); n > 0 && f.empty() {
+			// An empty file starts where the one before ended. A process
+			// killed right after creating it never wrote that; without it
+			// MaxPhyOffset would be 0 and the whole log indexed again.
+			f.startAfter(x.files[n-1].endPhy.Load(), x.files[n-1].endTS.Load())
+		}
 		x.files = append(x.files, f)
 	}
 	return x, nil
