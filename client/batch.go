@@ -18,7 +18,7 @@ const DefaultBatchLimit = 4 << 20
 // comma-joined. A batch whose encoded body exceeds MaxMessageSize is
 // refused: cut it with SplitBatch first.
 func (p *Producer) SendBatch(ctx context.Context, msgs []*Message) (*SendResult, error) {
-	if err := p.ready(); err != nil {
+	if err := p.life.ready(); err != nil {
 		return nil, err
 	}
 	if err := protocol.CheckBatch(msgs); err != nil {

@@ -143,25 +143,58 @@ func (in *instance) stopLoops(ctx context.Context) error {
 	in.closed = true
 	in.mu.Unlock()
 	in.cancel()
+	if err := waitCtx(ctx, &in.wg); err != nil {
+		return fmt.Errorf("client %s: waiting for goroutines: %w", in.id, err)
+	}
+	return nil
+}
+
+// close closes every connection and waits for the remoting goroutines.
+func (in *instance) close() error { return in.rc.Close() }
+
+// shutdown ends the client life belongs to, once: a client never started
+// only closes; a running one stops its goroutines, runs final (wait for
+// async sends, commit offsets, release locks) while the connections are
+// still open, unregisters its groups from the brokers and closes.
+func (in *instance) shutdown(ctx context.Context, life *lifecycle, producerGroup, consumerGroup string, final func(context.Context) error) error {
+	switch life.stop() {
+	case stateShutdown:
+		return nil
+	case stateCreated:
+		return in.close()
+	}
+	var errs []error
+	if err := in.stopLoops(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if final != nil {
+		if err := final(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := in.unregister(ctx, producerGroup, consumerGroup); err != nil {
+		in.log.Warn("client: unregister", "client", in.id, "err", err)
+	}
+	if err := in.close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// waitCtx waits for wg or ctx.
+func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
 	go func() {
-		in.wg.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("client %s: waiting for goroutines: %w", in.id, ctx.Err())
+		return ctx.Err()
 	}
 }
-
-// close closes every connection and waits for the remoting goroutines.
-func (in *instance) close() error { return in.rc.Close() }
-
-// callTimeout returns the timeout for a control call: CallTimeout, cut to
-// what ctx allows.
-func (in *instance) callTimeout() time.Duration { return in.opts.CallTimeout }
 
 // invoke sends req to addr and returns the response, whatever its code.
 func (in *instance) invoke(ctx context.Context, addr string, req *remoting.Command, timeout time.Duration) (*remoting.Command, error) {

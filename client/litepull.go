@@ -92,11 +92,8 @@ func (l *LitePullConsumer) Queues() []MessageQueue { return l.c.Queues() }
 // most until ctx ends (then it returns nil and no error).
 func (l *LitePullConsumer) Poll(ctx context.Context) ([]*MessageExt, error) {
 	c := l.c
-	switch c.state.Load() {
-	case stateCreated:
-		return nil, fmt.Errorf("client: lite pull consumer %s: %w", c.opts.Group, ErrNotStarted)
-	case stateShutdown:
-		return nil, fmt.Errorf("client: lite pull consumer %s: %w", c.opts.Group, ErrShutdown)
+	if err := c.life.ready(); err != nil {
+		return nil, err
 	}
 	for {
 		select {

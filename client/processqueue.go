@@ -46,10 +46,9 @@ type processQueue struct {
 
 // Lock timing (upstream RebalanceImpl / ProcessQueue).
 const (
-	lockMaxLive      = 30 * time.Second  // a lock older than this is not trusted
-	pullMaxIdle      = 120 * time.Second // a queue not pulled this long is dropped
-	lockInterval     = 20 * time.Second  // orderly consumers renew their locks
-	brokerLockExpiry = 60 * time.Second  // the broker's own expiry, for reference
+	lockMaxLive  = 30 * time.Second  // a lock older than this is not trusted
+	pullMaxIdle  = 120 * time.Second // a queue not pulled this long is dropped
+	lockInterval = 20 * time.Second  // orderly consumers renew their locks; brokers expire them after 60 s
 )
 
 func newProcessQueue(parent context.Context, mq MessageQueue) *processQueue {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rocketgo/rocketgo/protocol"
@@ -104,13 +103,6 @@ func retriesOrDefault(n int) int {
 	return n
 }
 
-// Producer states.
-const (
-	stateCreated int32 = iota
-	stateRunning
-	stateShutdown
-)
-
 // Producer sends messages. It is safe for concurrent use; one is enough
 // per process and group.
 type Producer struct {
@@ -118,7 +110,7 @@ type Producer struct {
 	in    *instance
 	fault *faultTolerance // nil when DisableLatencyFault
 
-	state    atomic.Int32
+	life     lifecycle
 	inflight sync.WaitGroup // SendAsync calls whose callback has not returned
 }
 
@@ -133,6 +125,7 @@ func NewProducer(opts ProducerOptions) (*Producer, error) {
 		return nil, err
 	}
 	p := &Producer{opts: opts, in: in}
+	p.life.what = "producer " + opts.Group
 	if !opts.DisableLatencyFault {
 		p.fault = newFaultTolerance()
 	}
@@ -154,8 +147,8 @@ func (p *Producer) ClientID() string { return p.in.id }
 // Start starts the route refresh and heartbeat loops. Routes are fetched
 // on first use of a topic.
 func (p *Producer) Start(ctx context.Context) error {
-	if !p.state.CompareAndSwap(stateCreated, stateRunning) {
-		return fmt.Errorf("client: producer %s: Start called twice or after Shutdown", p.opts.Group)
+	if err := p.life.start(); err != nil {
+		return err
 	}
 	p.in.start()
 	return nil
@@ -165,51 +158,12 @@ func (p *Producer) Start(ctx context.Context) error {
 // brokers the producer is gone and closes the connections, or gives up
 // when ctx ends.
 func (p *Producer) Shutdown(ctx context.Context) error {
-	if !p.state.CompareAndSwap(stateRunning, stateShutdown) {
-		if p.state.CompareAndSwap(stateCreated, stateShutdown) {
-			return p.in.close()
+	return p.in.shutdown(ctx, &p.life, p.opts.Group, "", func(ctx context.Context) error {
+		if err := waitCtx(ctx, &p.inflight); err != nil {
+			return fmt.Errorf("client: producer %s: waiting for async sends: %w", p.opts.Group, err)
 		}
 		return nil
-	}
-	var errs []error
-	if err := waitCtx(ctx, &p.inflight); err != nil {
-		errs = append(errs, fmt.Errorf("client: producer %s: waiting for async sends: %w", p.opts.Group, err))
-	}
-	if err := p.in.stopLoops(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	if err := p.in.unregister(ctx, p.opts.Group, ""); err != nil {
-		p.in.log.Warn("client: unregister producer", "group", p.opts.Group, "err", err)
-	}
-	if err := p.in.close(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-// waitCtx waits for wg or ctx.
-func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (p *Producer) ready() error {
-	switch p.state.Load() {
-	case stateRunning:
-		return nil
-	case stateCreated:
-		return fmt.Errorf("client: producer %s: %w", p.opts.Group, ErrNotStarted)
-	}
-	return fmt.Errorf("client: producer %s: %w", p.opts.Group, ErrShutdown)
+	})
 }
 
 func (p *Producer) heartbeatData() *protocol.HeartbeatData {
@@ -260,7 +214,7 @@ func (p *Producer) publishInfo(ctx context.Context, topic string) (*publishInfo,
 // Queues returns the queues of topic a message may be sent to (upstream
 // fetchPublishMessageQueues).
 func (p *Producer) Queues(ctx context.Context, topic string) ([]MessageQueue, error) {
-	if err := p.ready(); err != nil {
+	if err := p.life.ready(); err != nil {
 		return nil, err
 	}
 	info, err := p.publishInfo(ctx, topic)

@@ -237,22 +237,32 @@ func (p *Producer) sendSync(ctx context.Context, o *outgoing, info *publishInfo,
 	return nil, lastErr
 }
 
+// begin does what every send starts with: check the producer and the
+// message, find the topic's queues, and prepare the message for the wire.
+func (p *Producer) begin(ctx context.Context, msg *Message) (*publishInfo, *outgoing, error) {
+	if err := p.life.ready(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkMessage(msg, p.opts.MaxMessageSize); err != nil {
+		return nil, nil, err
+	}
+	info, err := p.publishInfo(ctx, msg.Topic)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := p.prepare(msg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return info, o, nil
+}
+
 // Send sends msg and waits until the broker has stored it, retrying on
 // another broker when a broker cannot be reached or refuses it in a way
 // upstream retries (see ProducerOptions.Retries). It sets msg's UNIQ_KEY
 // property when msg has none.
 func (p *Producer) Send(ctx context.Context, msg *Message) (*SendResult, error) {
-	if err := p.ready(); err != nil {
-		return nil, err
-	}
-	if err := checkMessage(msg, p.opts.MaxMessageSize); err != nil {
-		return nil, err
-	}
-	info, err := p.publishInfo(ctx, msg.Topic)
-	if err != nil {
-		return nil, err
-	}
-	o, err := p.prepare(msg)
+	info, o, err := p.begin(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -262,19 +272,10 @@ func (p *Producer) Send(ctx context.Context, msg *Message) (*SendResult, error) 
 // SendToQueue sends msg to the given queue, once, without retries (the
 // queue was chosen on purpose).
 func (p *Producer) SendToQueue(ctx context.Context, msg *Message, mq MessageQueue) (*SendResult, error) {
-	if err := p.ready(); err != nil {
-		return nil, err
-	}
-	if err := checkMessage(msg, p.opts.MaxMessageSize); err != nil {
-		return nil, err
-	}
-	if mq.Topic != msg.Topic {
+	if msg != nil && mq.Topic != msg.Topic {
 		return nil, fmt.Errorf("client: message topic %q differs from the queue's %q", msg.Topic, mq.Topic)
 	}
-	if _, err := p.publishInfo(ctx, msg.Topic); err != nil {
-		return nil, err
-	}
-	o, err := p.prepare(msg)
+	_, o, err := p.begin(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -289,16 +290,10 @@ type QueueSelector func(queues []MessageQueue, msg *Message, arg any) MessageQue
 // SendSelect sends msg to the queue sel picks, once, without retries
 // (which would break the order the selector exists for).
 func (p *Producer) SendSelect(ctx context.Context, msg *Message, sel QueueSelector, arg any) (*SendResult, error) {
-	if err := p.ready(); err != nil {
-		return nil, err
-	}
 	if sel == nil {
 		return nil, fmt.Errorf("client: SendSelect needs a selector")
 	}
-	if err := checkMessage(msg, p.opts.MaxMessageSize); err != nil {
-		return nil, err
-	}
-	info, err := p.publishInfo(ctx, msg.Topic)
+	info, o, err := p.begin(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
@@ -306,27 +301,13 @@ func (p *Producer) SendSelect(ctx context.Context, msg *Message, sel QueueSelect
 	if mq.Topic != msg.Topic || mq.BrokerName == "" {
 		return nil, fmt.Errorf("client: selector returned %s, not a queue of %s", mq, msg.Topic)
 	}
-	o, err := p.prepare(msg)
-	if err != nil {
-		return nil, err
-	}
 	return p.sendOnce(ctx, o, mq, p.opts.SendTimeout)
 }
 
 // SendOneway sends msg without waiting for any reply: no result, no
 // retry, the cheapest and least reliable way (logs and metrics).
 func (p *Producer) SendOneway(ctx context.Context, msg *Message) error {
-	if err := p.ready(); err != nil {
-		return err
-	}
-	if err := checkMessage(msg, p.opts.MaxMessageSize); err != nil {
-		return err
-	}
-	info, err := p.publishInfo(ctx, msg.Topic)
-	if err != nil {
-		return err
-	}
-	o, err := p.prepare(msg)
+	info, o, err := p.begin(ctx, msg)
 	if err != nil {
 		return err
 	}
@@ -353,17 +334,7 @@ func (p *Producer) SendAsync(ctx context.Context, msg *Message, cb func(*SendRes
 	if cb == nil {
 		return fmt.Errorf("client: SendAsync needs a callback")
 	}
-	if err := p.ready(); err != nil {
-		return err
-	}
-	if err := checkMessage(msg, p.opts.MaxMessageSize); err != nil {
-		return err
-	}
-	info, err := p.publishInfo(ctx, msg.Topic)
-	if err != nil {
-		return err
-	}
-	o, err := p.prepare(msg)
+	info, o, err := p.begin(ctx, msg)
 	if err != nil {
 		return err
 	}
@@ -424,7 +395,7 @@ func (a *asyncSend) try(lastBroker string) {
 }
 
 func (a *asyncSend) failed(mq MessageQueue, err error) {
-	if a.left > 0 && a.ctx.Err() == nil && retryable(err) && a.p.state.Load() == stateRunning {
+	if a.left > 0 && a.ctx.Err() == nil && retryable(err) && a.p.life.running() {
 		a.p.in.refreshSoon(a.o.topic)
 		a.try(mq.BrokerName)
 		return

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rocketgo/rocketgo/protocol"
@@ -31,10 +29,8 @@ type PullConsumer struct {
 	in    *instance
 	store offsetStore
 	sb    suggestedBrokers
-	state atomic.Int32
-
-	mu   sync.Mutex
-	subs map[string]*protocol.SubscriptionData // topics used, for heartbeats
+	life  lifecycle
+	subs  subscriptions // topics used, for heartbeats
 }
 
 // Pull timing of upstream's pull consumer when it may be held.
@@ -62,7 +58,8 @@ func NewPullConsumer(opts PullConsumerOptions) (*PullConsumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &PullConsumer{opts: opts, in: in, subs: map[string]*protocol.SubscriptionData{}}
+	c := &PullConsumer{opts: opts, in: in}
+	c.life.what = "pull consumer " + opts.Group
 	if opts.Model == Broadcasting {
 		c.store = newLocalOffsets(opts.OffsetStoreDir, instanceName, opts.Group)
 	} else {
@@ -78,11 +75,11 @@ func (c *PullConsumer) ClientID() string { return c.in.id }
 
 // Start starts the route, heartbeat and offset-commit loops.
 func (c *PullConsumer) Start(ctx context.Context) error {
-	if !c.state.CompareAndSwap(stateCreated, stateRunning) {
-		return fmt.Errorf("client: pull consumer %s: Start called twice or after Shutdown", c.opts.Group)
+	if err := c.life.start(); err != nil {
+		return err
 	}
 	if err := c.store.load(); err != nil {
-		c.state.Store(stateShutdown)
+		c.life.stop()
 		c.in.close()
 		return err
 	}
@@ -98,36 +95,12 @@ func (c *PullConsumer) Start(ctx context.Context) error {
 // Shutdown commits the offsets given to UpdateOffset, unregisters and
 // closes the connections.
 func (c *PullConsumer) Shutdown(ctx context.Context) error {
-	if !c.state.CompareAndSwap(stateRunning, stateShutdown) {
-		if c.state.CompareAndSwap(stateCreated, stateShutdown) {
-			return c.in.close()
+	return c.in.shutdown(ctx, &c.life, "", c.opts.Group, func(ctx context.Context) error {
+		if err := c.store.persistAll(ctx, c.offsetQueues()); err != nil {
+			return fmt.Errorf("client: pull consumer %s: commit offsets: %w", c.opts.Group, err)
 		}
 		return nil
-	}
-	var errs []error
-	if err := c.in.stopLoops(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.store.persistAll(ctx, c.offsetQueues()); err != nil {
-		errs = append(errs, fmt.Errorf("client: pull consumer %s: commit offsets: %w", c.opts.Group, err))
-	}
-	if err := c.in.unregister(ctx, "", c.opts.Group); err != nil {
-		c.in.log.Warn("client: unregister consumer", "group", c.opts.Group, "err", err)
-	}
-	if err := c.in.close(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-func (c *PullConsumer) ready() error {
-	switch c.state.Load() {
-	case stateRunning:
-		return nil
-	case stateCreated:
-		return fmt.Errorf("client: pull consumer %s: %w", c.opts.Group, ErrNotStarted)
-	}
-	return fmt.Errorf("client: pull consumer %s: %w", c.opts.Group, ErrShutdown)
+	})
 }
 
 func (c *PullConsumer) offsetQueues() []MessageQueue {
@@ -140,34 +113,10 @@ func (c *PullConsumer) offsetQueues() []MessageQueue {
 	return mqs
 }
 
-func (c *PullConsumer) topics() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]string, 0, len(c.subs))
-	for t := range c.subs {
-		out = append(out, t)
-	}
-	return out
-}
+func (c *PullConsumer) topics() []string { return c.subs.topics() }
 
 func (c *PullConsumer) heartbeatData() *protocol.HeartbeatData {
-	c.mu.Lock()
-	subs := make([]protocol.SubscriptionData, 0, len(c.subs))
-	for _, sd := range c.subs {
-		subs = append(subs, *sd)
-	}
-	c.mu.Unlock()
-	return &protocol.HeartbeatData{
-		ClientID: c.in.id,
-		ConsumerDataSet: []protocol.ConsumerData{{
-			GroupName:           c.opts.Group,
-			ConsumeType:         protocol.ConsumeActively,
-			MessageModel:        c.opts.Model.String(),
-			ConsumeFromWhere:    ConsumeFromLastOffset.String(),
-			SubscriptionDataSet: subs,
-		}},
-		ProducerDataSet: []protocol.ProducerData{},
-	}
+	return consumerHeartbeat(c.in.id, c.opts.Group, protocol.ConsumeActively, c.opts.Model, ConsumeFromLastOffset, c.subs.list())
 }
 
 // subscription returns the subscription for topic and sel, remembering
@@ -177,19 +126,17 @@ func (c *PullConsumer) subscription(topic string, sel Selector) (*protocol.Subsc
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old := c.subs[topic]; old != nil && old.SubString == sd.SubString && old.ExpressionType == sd.ExpressionType {
+	if old := c.subs.get(topic); old != nil && old.SubString == sd.SubString && old.ExpressionType == sd.ExpressionType {
 		return old, nil
 	}
-	c.subs[topic] = &sd
+	c.subs.set(&sd)
 	return &sd, nil
 }
 
 // Queues returns topic's readable queues, fetched from the name servers
 // (upstream fetchSubscribeMessageQueues).
 func (c *PullConsumer) Queues(ctx context.Context, topic string) ([]MessageQueue, error) {
-	if err := c.ready(); err != nil {
+	if err := c.life.ready(); err != nil {
 		return nil, err
 	}
 	if err := checkTopic(topic); err != nil {
@@ -217,7 +164,7 @@ func (c *PullConsumer) PullBlockIfNotFound(ctx context.Context, mq MessageQueue,
 }
 
 func (c *PullConsumer) pull(ctx context.Context, mq MessageQueue, sel Selector, offset int64, maxNums int, suspend, timeout time.Duration) (*PullResult, error) {
-	if err := c.ready(); err != nil {
+	if err := c.life.ready(); err != nil {
 		return nil, err
 	}
 	if offset < 0 {
@@ -245,7 +192,7 @@ func (c *PullConsumer) UpdateOffset(mq MessageQueue, offset int64) {
 // CommittedOffset returns the group's committed offset of mq, -1 when
 // there is none.
 func (c *PullConsumer) CommittedOffset(ctx context.Context, mq MessageQueue) (int64, error) {
-	if err := c.ready(); err != nil {
+	if err := c.life.ready(); err != nil {
 		return 0, err
 	}
 	return c.store.readStore(ctx, mq)

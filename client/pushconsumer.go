@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rocketgo/rocketgo/protocol"
@@ -121,11 +120,9 @@ type PushConsumerOptions struct {
 	OffsetStoreDir string
 }
 
-func (o PushConsumerOptions) resolve() (PushConsumerOptions, error) { return o.resolveFor(false) }
-
-// resolveFor checks and completes the options; a lite pull consumer
-// (lite) has no listener: Poll hands out the messages.
-func (o PushConsumerOptions) resolveFor(lite bool) (PushConsumerOptions, error) {
+// resolve checks and completes the options; a lite pull consumer (lite)
+// has no listener: Poll hands out the messages.
+func (o PushConsumerOptions) resolve(lite bool) (PushConsumerOptions, error) {
 	if o.Group == "" {
 		return o, errors.New("client: push consumer needs a Group")
 	}
@@ -198,11 +195,9 @@ type PushConsumer struct {
 	// names the broadcasting offsets directory.
 	instanceName string
 
-	state atomic.Int32
+	life  lifecycle
 	start time.Time
-
-	subsMu sync.RWMutex
-	subs   map[string]*protocol.SubscriptionData
+	subs  subscriptions
 
 	mu     sync.Mutex
 	queues map[MessageQueue]*processQueue
@@ -217,7 +212,7 @@ func NewPushConsumer(opts PushConsumerOptions) (*PushConsumer, error) {
 }
 
 func newPushConsumer(opts PushConsumerOptions, lite bool) (*PushConsumer, error) {
-	opts, err := opts.resolveFor(lite)
+	opts, err := opts.resolve(lite)
 	if err != nil {
 		return nil, err
 	}
@@ -235,11 +230,11 @@ func newPushConsumer(opts PushConsumerOptions, lite bool) (*PushConsumer, error)
 		orderly:      opts.OrderlyListener != nil,
 		lite:         lite,
 		instanceName: instanceName,
-		subs:         map[string]*protocol.SubscriptionData{},
 		queues:       map[MessageQueue]*processQueue{},
 		work:         make(chan *consumeRequest, opts.ConsumeGoroutines),
 		rebalanceNow: make(chan struct{}, 1),
 	}
+	c.life.what = "consumer " + opts.Group
 	c.inner = newInnerProducer(in)
 	if opts.Model == Broadcasting {
 		c.store = newLocalOffsets(opts.OffsetStoreDir, instanceName, opts.Group)
@@ -257,7 +252,8 @@ func newPushConsumer(opts PushConsumerOptions, lite bool) (*PushConsumer, error)
 func newInnerProducer(in *instance) *Producer {
 	opts, _ := ProducerOptions{ClientOptions: in.opts, Group: protocol.GroupClientInnerProducer}.resolve() // defaults only: cannot fail
 	p := &Producer{opts: opts, in: in, fault: newFaultTolerance()}
-	p.state.Store(stateRunning)
+	p.life.what = "inner producer"
+	p.life.state.Store(stateRunning)
 	return p
 }
 
@@ -271,13 +267,11 @@ func (c *PushConsumer) Subscribe(topic string, sel Selector) error {
 	if err != nil {
 		return err
 	}
-	if c.state.Load() == stateShutdown {
+	if c.life.state.Load() == stateShutdown {
 		return fmt.Errorf("client: consumer %s: %w", c.opts.Group, ErrShutdown)
 	}
-	c.subsMu.Lock()
-	c.subs[topic] = &sd
-	c.subsMu.Unlock()
-	if c.state.Load() == stateRunning {
+	c.subs.set(&sd)
+	if c.life.running() {
 		ctx, cancel := context.WithTimeout(c.in.ctx, c.in.opts.CallTimeout)
 		defer cancel()
 		if _, err := c.in.updateRoute(ctx, topic); err != nil {
@@ -290,68 +284,40 @@ func (c *PushConsumer) Subscribe(topic string, sel Selector) error {
 }
 
 func (c *PushConsumer) subscription(topic string) *protocol.SubscriptionData {
-	c.subsMu.RLock()
-	defer c.subsMu.RUnlock()
-	return c.subs[topic]
+	return c.subs.get(topic)
 }
 
-func (c *PushConsumer) topics() []string {
-	c.subsMu.RLock()
-	defer c.subsMu.RUnlock()
-	out := make([]string, 0, len(c.subs))
-	for t := range c.subs {
-		out = append(out, t)
-	}
-	return out
-}
+func (c *PushConsumer) topics() []string { return c.subs.topics() }
 
 func (c *PushConsumer) heartbeatData() *protocol.HeartbeatData {
-	c.subsMu.RLock()
-	subs := make([]protocol.SubscriptionData, 0, len(c.subs))
-	for _, sd := range c.subs {
-		subs = append(subs, *sd)
-	}
-	c.subsMu.RUnlock()
 	consumeType := protocol.ConsumePassively
 	if c.lite {
 		consumeType = protocol.ConsumeActively
 	}
-	return &protocol.HeartbeatData{
-		ClientID: c.in.id,
-		ConsumerDataSet: []protocol.ConsumerData{{
-			GroupName:           c.opts.Group,
-			ConsumeType:         consumeType,
-			MessageModel:        c.opts.Model.String(),
-			ConsumeFromWhere:    c.opts.ConsumeFrom.String(),
-			SubscriptionDataSet: subs,
-		}},
-		ProducerDataSet: []protocol.ProducerData{},
-	}
+	return consumerHeartbeat(c.in.id, c.opts.Group, consumeType, c.opts.Model, c.opts.ConsumeFrom, c.subs.list())
 }
 
 // Start connects, announces the group to the brokers and starts
 // consuming; it returns once the first rebalance has been started.
 func (c *PushConsumer) Start(ctx context.Context) error {
-	if !c.state.CompareAndSwap(stateCreated, stateRunning) {
-		return fmt.Errorf("client: consumer %s: Start called twice or after Shutdown", c.opts.Group)
+	if err := c.life.start(); err != nil {
+		return err
 	}
 	c.start = time.Now()
 	if c.opts.ConsumeTimestamp.IsZero() {
 		c.opts.ConsumeTimestamp = c.start.Add(-30 * time.Minute)
 	}
 	if len(c.topics()) == 0 {
-		c.state.Store(stateShutdown)
+		c.life.stop()
 		c.in.close()
 		return fmt.Errorf("client: consumer %s: subscribe to a topic before Start", c.opts.Group)
 	}
 	if c.opts.Model == Clustering && !c.lite {
 		retry, _ := buildSubscription(protocol.RetryTopic(c.opts.Group), ByTag(protocol.SubAll))
-		c.subsMu.Lock()
-		c.subs[retry.Topic] = &retry
-		c.subsMu.Unlock()
+		c.subs.set(&retry)
 	}
 	if err := c.store.load(); err != nil {
-		c.state.Store(stateShutdown)
+		c.life.stop()
 		c.in.close()
 		return err
 	}
@@ -387,37 +353,24 @@ func (c *PushConsumer) Start(ctx context.Context) error {
 // up when ctx ends. Messages pulled but not consumed are redelivered to
 // the group later.
 func (c *PushConsumer) Shutdown(ctx context.Context) error {
-	if !c.state.CompareAndSwap(stateRunning, stateShutdown) {
-		if c.state.CompareAndSwap(stateCreated, stateShutdown) {
-			return c.in.close()
+	return c.in.shutdown(ctx, &c.life, "", c.opts.Group, func(ctx context.Context) error {
+		c.mu.Lock()
+		mqs := make([]MessageQueue, 0, len(c.queues))
+		for mq, pq := range c.queues {
+			pq.drop()
+			mqs = append(mqs, mq)
 		}
-		return nil
-	}
-	var errs []error
-	if err := c.in.stopLoops(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	c.mu.Lock()
-	mqs := make([]MessageQueue, 0, len(c.queues))
-	for mq, pq := range c.queues {
-		pq.drop()
-		mqs = append(mqs, mq)
-	}
-	c.queues = map[MessageQueue]*processQueue{}
-	c.mu.Unlock()
-	if err := c.store.persistAll(ctx, mqs); err != nil {
-		errs = append(errs, fmt.Errorf("client: consumer %s: commit offsets: %w", c.opts.Group, err))
-	}
-	if c.orderly && c.opts.Model == Clustering {
-		c.unlock(ctx, mqs)
-	}
-	if err := c.in.unregister(ctx, "", c.opts.Group); err != nil {
-		c.in.log.Warn("client: unregister consumer", "group", c.opts.Group, "err", err)
-	}
-	if err := c.in.close(); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+		c.queues = map[MessageQueue]*processQueue{}
+		c.mu.Unlock()
+		var err error
+		if err = c.store.persistAll(ctx, mqs); err != nil {
+			err = fmt.Errorf("client: consumer %s: commit offsets: %w", c.opts.Group, err)
+		}
+		if c.orderly && c.opts.Model == Clustering {
+			c.unlock(ctx, mqs)
+		}
+		return err
+	})
 }
 
 // persistOffsets commits the offsets of the queues held now.

@@ -162,7 +162,7 @@ func (c *PushConsumer) updateQueues(ctx context.Context, topic string, mine []Me
 			pq.setLocked(true, time.Now())
 		}
 		c.mu.Lock()
-		if c.state.Load() != stateRunning {
+		if !c.life.running() {
 			c.mu.Unlock()
 			return
 		}

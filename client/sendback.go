@@ -57,11 +57,7 @@ func (c *PushConsumer) sendToRetryTopic(ctx context.Context, m *MessageExt) erro
 	delete(props, protocol.PropertyMaxReconsumeTimes)
 	msg := &Message{Topic: protocol.RetryTopic(c.opts.Group), Flag: m.Flag, Body: m.Body, Properties: props}
 	p := c.inner
-	info, err := p.publishInfo(ctx, msg.Topic)
-	if err != nil {
-		return err
-	}
-	o, err := p.prepare(msg)
+	info, o, err := p.begin(ctx, msg)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,13 +129,7 @@ func (c *PushConsumer) runningInfo(jstack bool) ([]byte, error) {
 		"maxReconsumeTimes":             strconv.Itoa(c.opts.MaxReconsumeTimes),
 		"suspendCurrentQueueTimeMillis": strconv.FormatInt(c.opts.SuspendCurrentQueueTime.Milliseconds(), 10),
 	}
-	c.subsMu.RLock()
-	subs := make([]protocol.SubscriptionData, 0, len(c.subs))
-	for _, sd := range c.subs {
-		subs = append(subs, *sd)
-	}
-	c.subsMu.RUnlock()
-	slices.SortFunc(subs, func(a, b protocol.SubscriptionData) int { return strings.Compare(a.Topic, b.Topic) })
+	subs := c.subs.list()
 	table := map[MessageQueue]processQueueInfo{}
 	c.mu.Lock()
 	for mq, pq := range c.queues {

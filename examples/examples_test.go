@@ -151,7 +151,7 @@ func TestExamples(t *testing.T) {
 	})
 	t.Run("filter by tag", func(t *testing.T) {
 		run(t, build(t, "./examples/filter/producer"), args("-t", "FilterTopic", "-c", "9")...)
-		got := runUntil(t, build(t, "./examples/filter/tagconsumer"), func(l []string) bool { return count(l, "Receive New Message") == 6 },
+		got := runUntil(t, build(t, "./examples/filter/consumer"), func(l []string) bool { return count(l, "Receive New Message") == 6 },
 			args("-t", "FilterTopic")...)
 		if count(got, "tags=TagB") != 0 {
 			t.Errorf("TagB passed:\n%s", strings.Join(got, "\n"))

@@ -48,8 +48,7 @@ var rules = map[string]rule{
 	"examples/scheduled/consumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
 	"examples/batch/producer":      {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
 	"examples/filter/producer":     {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
-	"examples/filter/tagconsumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
-	"examples/filter/sqlconsumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
+	"examples/filter/consumer":     {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
 	"examples/broadcast/consumer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
 	"examples/pull/consumer":       {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
 

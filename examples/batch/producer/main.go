@@ -21,9 +21,7 @@ func main() {
 
 	ctx, stop := cli.Context()
 	defer stop()
-	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: cli.Options(*ns), Group: "BatchProducerGroupName"})
-	cli.Check(err)
-	cli.Check(p.Start(ctx))
+	p := cli.StartProducer(ctx, *ns, "BatchProducerGroupName")
 	defer cli.Shutdown(p.Shutdown)
 
 	var msgs []*client.Message

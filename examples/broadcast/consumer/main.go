@@ -3,9 +3,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"fmt"
 
 	"github.com/rocketgo/rocketgo/client"
 	"github.com/rocketgo/rocketgo/examples/internal/cli"
@@ -22,22 +20,11 @@ func main() {
 	defer stop()
 	opts := cli.Options(*ns)
 	opts.InstanceName = *instance
-	c, err := client.NewPushConsumer(client.PushConsumerOptions{
+	cli.RunConsumer(ctx, client.PushConsumerOptions{
 		ClientOptions: opts,
 		Group:         *group,
 		Model:         client.Broadcasting,
 		ConsumeFrom:   client.ConsumeFromFirstOffset,
-		Listener: func(_ context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
-			for _, m := range msgs {
-				cli.PrintMessage(m)
-			}
-			return client.ConsumeSuccess, nil
-		},
-	})
-	cli.Check(err)
-	cli.Check(c.Subscribe(*topic, client.ByTag("*")))
-	cli.Check(c.Start(ctx))
-	fmt.Println("Broadcast Consumer Started.")
-	<-ctx.Done()
-	cli.Shutdown(c.Shutdown)
+		Listener:      cli.PrintAll,
+	}, *topic, client.ByTag("*"), "Broadcast Consumer Started.")
 }

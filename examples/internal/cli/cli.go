@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/rocketgo/rocketgo/client"
 )
@@ -47,9 +48,37 @@ func Check(err error) {
 	}
 }
 
+// StartProducer starts a producer of group; stop it with Shutdown.
+func StartProducer(ctx context.Context, ns, group string) *client.Producer {
+	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: Options(ns), Group: group})
+	Check(err)
+	Check(p.Start(ctx))
+	return p
+}
+
+// RunConsumer starts a push consumer of topic, prints started, and runs
+// it until ctx ends (Ctrl-C, or the listener cancelling it).
+func RunConsumer(ctx context.Context, opts client.PushConsumerOptions, topic string, sel client.Selector, started string) {
+	c, err := client.NewPushConsumer(opts)
+	Check(err)
+	Check(c.Subscribe(topic, sel))
+	Check(c.Start(ctx))
+	fmt.Println(started)
+	<-ctx.Done()
+	Shutdown(c.Shutdown)
+}
+
+// PrintAll is a listener that prints every message and consumes it.
+func PrintAll(_ context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
+	for _, m := range msgs {
+		PrintMessage(m)
+	}
+	return client.ConsumeSuccess, nil
+}
+
 // Shutdown stops a producer or consumer, reporting a failure.
 func Shutdown(stop func(context.Context) error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*1e9)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := stop(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "shutdown:", err)

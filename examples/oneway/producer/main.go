@@ -19,9 +19,7 @@ func main() {
 
 	ctx, stop := cli.Context()
 	defer stop()
-	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: cli.Options(*ns), Group: "please_rename_unique_group_name"})
-	cli.Check(err)
-	cli.Check(p.Start(ctx))
+	p := cli.StartProducer(ctx, *ns, "please_rename_unique_group_name")
 	defer cli.Shutdown(p.Shutdown)
 
 	sent := 0

@@ -23,7 +23,7 @@ func main() {
 
 	ctx, stop := cli.Context()
 	defer stop()
-	c, err := client.NewPushConsumer(client.PushConsumerOptions{
+	cli.RunConsumer(ctx, client.PushConsumerOptions{
 		ClientOptions: cli.Options(*ns),
 		Group:         *group,
 		ConsumeFrom:   client.ConsumeFromFirstOffset,
@@ -37,11 +37,5 @@ func main() {
 			}
 			return client.OrderlySuccess, nil
 		},
-	})
-	cli.Check(err)
-	cli.Check(c.Subscribe(*topic, client.ByTag("TagA || TagC || TagD")))
-	cli.Check(c.Start(ctx))
-	fmt.Println("Consumer Started.")
-	<-ctx.Done()
-	cli.Shutdown(c.Shutdown)
+	}, *topic, client.ByTag("TagA || TagC || TagD"), "Consumer Started.")
 }

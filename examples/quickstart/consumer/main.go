@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"sync"
 
 	"github.com/rocketgo/rocketgo/client"
@@ -26,7 +25,7 @@ func main() {
 	defer stop()
 	var mu sync.Mutex
 	received := 0
-	c, err := client.NewPushConsumer(client.PushConsumerOptions{
+	cli.RunConsumer(ctx, client.PushConsumerOptions{
 		ClientOptions: cli.Options(*ns),
 		Group:         *group,
 		ConsumeFrom:   client.ConsumeFromFirstOffset,
@@ -47,11 +46,5 @@ func main() {
 			mu.Unlock()
 			return client.ConsumeSuccess, nil
 		},
-	})
-	cli.Check(err)
-	cli.Check(c.Subscribe(*topic, client.ByTag("*")))
-	cli.Check(c.Start(ctx))
-	fmt.Println("Consumer Started.")
-	<-ctx.Done()
-	cli.Shutdown(c.Shutdown)
+	}, *topic, client.ByTag("*"), "Consumer Started.")
 }

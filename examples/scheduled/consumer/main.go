@@ -19,7 +19,7 @@ func main() {
 
 	ctx, stop := cli.Context()
 	defer stop()
-	c, err := client.NewPushConsumer(client.PushConsumerOptions{
+	cli.RunConsumer(ctx, client.PushConsumerOptions{
 		ClientOptions: cli.Options(*ns),
 		Group:         "ExampleConsumer",
 		Listener: func(_ context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
@@ -28,10 +28,5 @@ func main() {
 			}
 			return client.ConsumeSuccess, nil
 		},
-	})
-	cli.Check(err)
-	cli.Check(c.Subscribe(*topic, client.ByTag("*")))
-	cli.Check(c.Start(ctx))
-	<-ctx.Done()
-	cli.Shutdown(c.Shutdown)
+	}, *topic, client.ByTag("*"), "Consumer Started.")
 }

@@ -20,9 +20,7 @@ func main() {
 
 	ctx, stop := cli.Context()
 	defer stop()
-	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: cli.Options(*ns), Group: "ExampleProducerGroup"})
-	cli.Check(err)
-	cli.Check(p.Start(ctx))
+	p := cli.StartProducer(ctx, *ns, "ExampleProducerGroup")
 	defer cli.Shutdown(p.Shutdown)
 
 	for i := 0; i < *count && ctx.Err() == nil; i++ {
