@@ -27,6 +27,8 @@ type offsetStore interface {
 	persist(ctx context.Context, mq MessageQueue) error
 	// remove forgets mq's offset in memory.
 	remove(mq MessageQueue)
+	// snapshot returns the offsets in memory.
+	snapshot() map[MessageQueue]int64
 }
 
 // memOffsets is the in-memory table both stores keep.

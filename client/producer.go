@@ -110,8 +110,11 @@ type Producer struct {
 	in    *instance
 	fault *faultTolerance // nil when DisableLatencyFault
 
-	life     lifecycle
-	inflight sync.WaitGroup // SendAsync calls whose callback has not returned
+	life lifecycle
+	// inflight counts SendAsync calls whose callback has not returned;
+	// asyncMu orders their registration before Shutdown's wait.
+	inflight sync.WaitGroup
+	asyncMu  sync.RWMutex
 }
 
 // NewProducer checks opts and returns a producer; Start connects it.
@@ -159,6 +162,8 @@ func (p *Producer) Start(ctx context.Context) error {
 // when ctx ends.
 func (p *Producer) Shutdown(ctx context.Context) error {
 	return p.in.shutdown(ctx, &p.life, p.opts.Group, "", func(ctx context.Context) error {
+		p.asyncMu.Lock() // no SendAsync is between its check and inflight.Add
+		p.asyncMu.Unlock()
 		if err := waitCtx(ctx, &p.inflight); err != nil {
 			return fmt.Errorf("client: producer %s: waiting for async sends: %w", p.opts.Group, err)
 		}

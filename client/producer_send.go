@@ -63,8 +63,9 @@ func (p *Producer) prepare(msg *Message) (*outgoing, error) {
 }
 
 // request builds the send request of o to mq, in the V2 (one-letter keys)
-// or V1 layout. A fresh command per attempt: a sent command belongs to
-// its connection.
+// or V1 layout; batches always use V2 keys, as every client and broker
+// expects. A fresh command per attempt: a sent command belongs to its
+// connection.
 func (p *Producer) request(o *outgoing, mq MessageQueue) *remoting.Command {
 	code := protocol.ReqSendMessageV2
 	keys := &sendKeysV2
@@ -73,9 +74,6 @@ func (p *Producer) request(o *outgoing, mq MessageQueue) *remoting.Command {
 		code = protocol.ReqSendBatchMessage
 	case p.opts.SendV1:
 		code = protocol.ReqSendMessage
-		keys = &sendKeysV1
-	}
-	if o.batch && p.opts.SendV1 {
 		keys = &sendKeysV1
 	}
 	ext := make(map[string]string, 14)
@@ -338,7 +336,13 @@ func (p *Producer) SendAsync(ctx context.Context, msg *Message, cb func(*SendRes
 	if err != nil {
 		return err
 	}
+	p.asyncMu.RLock()
+	if err := p.life.ready(); err != nil {
+		p.asyncMu.RUnlock()
+		return err
+	}
 	p.inflight.Add(1)
+	p.asyncMu.RUnlock()
 	a := &asyncSend{p: p, ctx: ctx, o: o, info: info, cb: cb, left: 1 + p.opts.AsyncRetries, start: time.Now()}
 	go a.try("") // the first dial to a broker blocks; keep it off the caller
 	return nil

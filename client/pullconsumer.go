@@ -105,10 +105,8 @@ func (c *PullConsumer) Shutdown(ctx context.Context) error {
 
 func (c *PullConsumer) offsetQueues() []MessageQueue {
 	var mqs []MessageQueue
-	if s, ok := c.store.(interface{ snapshot() map[MessageQueue]int64 }); ok {
-		for mq := range s.snapshot() {
-			mqs = append(mqs, mq)
-		}
+	for mq := range c.store.snapshot() {
+		mqs = append(mqs, mq)
 	}
 	return mqs
 }

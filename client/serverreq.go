@@ -210,6 +210,9 @@ func (c *PushConsumer) handleConsumeDirectly(_ *remoting.Conn, req *remoting.Com
 	if h.ConsumerGroup != c.opts.Group {
 		return c.wrongGroup(req, h.ConsumerGroup), nil
 	}
+	if c.lite {
+		return remoting.NewResponse(req, protocol.RespSystemError, "consume directly: "+c.opts.Group+" is a lite pull consumer, which has no listener"), nil
+	}
 	m, _, err := protocol.DecodeMessage(req.Body, protocol.DecodeOptions{})
 	if err != nil {
 		return remoting.NewResponse(req, protocol.RespSystemError, "decode the message: "+err.Error()), nil
