@@ -27,6 +27,26 @@
 //     every unit lands at its own logical offset (upstream logs a bug and
 //     appends at the end instead). Holes longer than one file are refused.
 //
+// # Surviving a crash mid-unit
+//
+// Bytes past the end of a queue are always zero (recovery and Truncate wipe
+// what they cut), and a unit is valid only once its size is positive. Put
+// writes the tags code and the offset first and the size last, with one
+// store instruction, so a process killed at any point leaves either the whole
+// unit or one with size 0, which recovery treats as the end of the queue;
+// re-dispatch then writes it again.
+//
+// A power failure can do worse. Units are 20 bytes and files start on page
+// boundaries, so four page boundaries in five cut a unit (4096 = 204*20+16),
+// and the two pages may reach the disk at different times: the unit comes
+// back with its first or last 4, 8, 12 or 16 bytes still zero, for instance
+// a real size and tags code with offset 0, or the right offset and size
+// with tags code 0. Recovery cannot tell such a unit from a real one without
+// the commit log. Put can: re-dispatch after the crash brings every recent
+// unit again, and a unit on disk that equals it except for a zero head or
+// tail at a multiple of 4 bytes is rewritten (whether or not the queue
+// already reached that message); any other difference is still a conflict.
+//
 // # Reading
 //
 // Get and Range decode units straight from the mapped files, holding each

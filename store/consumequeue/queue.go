@@ -1,7 +1,6 @@
 package consumequeue
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -33,42 +32,6 @@ var (
 	// ErrClosed is returned when writing to a closed or destroyed queue.
 	ErrClosed = errors.New("consumequeue: queue closed")
 )
-
-// Unit is one consume queue entry.
-type Unit struct {
-	PhyOffset int64 // commit log offset of the record
-	Size      int32 // record size
-	TagsCode  int64 // tags hash, delivery time for the schedule topic
-}
-
-// IsBlank reports whether u is the filler upstream writes before the first
-// real unit of a queue that starts mid-way.
-func (u Unit) IsBlank() bool {
-	return u.PhyOffset == 0 && u.Size == blankSize && u.TagsCode == 0
-}
-
-// IsMessage reports whether u points at a message: not blank, not a unit of
-// zeros (not yet written), not negative.
-func (u Unit) IsMessage() bool {
-	return u.PhyOffset >= 0 && u.Size > 0 && !u.IsBlank()
-}
-
-// valid is upstream's recovery test: a unit ends the queue when it fails it.
-func (u Unit) valid() bool { return u.PhyOffset >= 0 && u.Size > 0 }
-
-func decodeUnit(b []byte) Unit {
-	return Unit{
-		PhyOffset: int64(binary.BigEndian.Uint64(b)),
-		Size:      int32(binary.BigEndian.Uint32(b[8:])),
-		TagsCode:  int64(binary.BigEndian.Uint64(b[12:])),
-	}
-}
-
-func encodeUnit(b []byte, u Unit) {
-	binary.BigEndian.PutUint64(b, uint64(u.PhyOffset))
-	binary.BigEndian.PutUint32(b[8:], uint32(u.Size))
-	binary.BigEndian.PutUint64(b[12:], uint64(u.TagsCode))
-}
 
 // Queue is the consume queue of one topic queue.
 type Queue struct {
@@ -170,10 +133,12 @@ func (q *Queue) Put(cqOffset int64, phyOffset int64, size int32, tagsCode int64)
 	if q.closed {
 		return fmt.Errorf("put %s-%d unit %d: %w", q.topic, q.queueID, cqOffset, ErrClosed)
 	}
-	if phyOffset+int64(size) <= q.maxPhy.Load() {
-		return nil // already dispatched
-	}
+	u := Unit{PhyOffset: phyOffset, Size: size, TagsCode: tagsCode}
 	want := cqOffset * UnitSize
+	if phyOffset+int64(size) <= q.maxPhy.Load() {
+		q.repairTorn(cqOffset, u) // already dispatched, unless a power failure tore it
+		return nil
+	}
 	if q.list.Len() == 0 {
 		if err := q.startAt(want); err != nil {
 			return err
@@ -181,7 +146,11 @@ func (q *Queue) Put(cqOffset int64, phyOffset int64, size int32, tagsCode int64)
 	}
 	end := q.list.MaxOffset()
 	if want < end {
-		if u, ok := q.Get(cqOffset); ok && u.PhyOffset == phyOffset && u.Size == size {
+		// Mend a torn copy of this unit, then accept the same message; its
+		// tags code may differ, the schedule topic's being a delivery time
+		// that follows the level config.
+		q.repairTorn(cqOffset, u)
+		if have, _ := q.unitAt(cqOffset); have.PhyOffset == phyOffset && have.Size == size {
 			q.maxPhy.Store(phyOffset + int64(size))
 			return nil
 		}
@@ -201,8 +170,7 @@ func (q *Queue) Put(cqOffset int64, phyOffset int64, size int32, tagsCode int64)
 	if err != nil {
 		return fmt.Errorf("put %s-%d unit %d: %w", q.topic, q.queueID, cqOffset, err)
 	}
-	u := Unit{PhyOffset: phyOffset, Size: size, TagsCode: tagsCode}
-	if _, err := f.AppendWith(UnitSize, func(dst []byte) { encodeUnit(dst, u) }); err != nil {
+	if _, err := f.AppendWith(UnitSize, func(dst []byte) { writeUnit(dst, u) }); err != nil {
 		return fmt.Errorf("put %s-%d unit %d: %w", q.topic, q.queueID, cqOffset, err)
 	}
 	q.maxPhy.Store(phyOffset + int64(size))
@@ -233,7 +201,7 @@ func (q *Queue) fillBlank(until int64) error {
 		n := int(min(until-end, int64(f.Remaining())))
 		_, err = f.AppendWith(n, func(dst []byte) {
 			for p := 0; p+UnitSize <= len(dst); p += UnitSize {
-				encodeUnit(dst[p:], Unit{Size: blankSize})
+				writeUnit(dst[p:], Unit{Size: blankSize})
 			}
 		})
 		if err != nil {
@@ -247,21 +215,57 @@ func (q *Queue) fillBlank(until int64) error {
 // is outside [MinOffset, MaxOffset), its file is gone, or the unit does not
 // point at a message (a blank filler or a unit of zeros).
 func (q *Queue) Get(cqOffset int64) (Unit, bool) {
-	if cqOffset < q.MinOffset() || cqOffset < 0 {
+	u, ok := q.unitAt(cqOffset)
+	return u, ok && u.IsMessage()
+}
+
+// unitAt decodes the unit at queue offset cqOffset, whatever it holds; ok is
+// false when the offset is outside [MinOffset, MaxOffset) or its file is gone.
+func (q *Queue) unitAt(cqOffset int64) (Unit, bool) {
+	b, f := q.view(cqOffset)
+	if f == nil {
 		return Unit{}, false
+	}
+	defer f.Release()
+	return decodeUnit(b), true
+}
+
+// view returns the bytes of the unit at cqOffset and the file holding them,
+// held: the caller releases it. The file is nil when there is no such unit.
+func (q *Queue) view(cqOffset int64) ([]byte, *segment.File) {
+	if cqOffset < q.MinOffset() || cqOffset < 0 {
+		return nil, nil
 	}
 	off := cqOffset * UnitSize
 	f := q.list.FindByOffset(off)
 	if f == nil || !f.Hold() {
-		return Unit{}, false
+		return nil, nil
 	}
-	defer f.Release()
 	b, err := f.Slice(int(off-f.Base()), UnitSize)
 	if err != nil {
-		return Unit{}, false
+		f.Release()
+		return nil, nil
 	}
-	u := decodeUnit(b)
-	return u, u.IsMessage()
+	return b, f
+}
+
+// repairTorn rewrites the unit at cqOffset with u when the one on disk is a
+// torn copy of u (see torn), and reports whether it did. Re-dispatch after a
+// crash brings the commit log's version of every recent unit, so a unit a
+// power failure left half-written is mended then. The caller holds q.mu.
+func (q *Queue) repairTorn(cqOffset int64, u Unit) bool {
+	b, f := q.view(cqOffset)
+	if f == nil {
+		return false
+	}
+	defer f.Release()
+	if !torn(decodeUnit(b), u) {
+		return false
+	}
+	// Readers racing with this see another torn copy at worst; the store
+	// repairs during the catch-up in Open, before it serves reads.
+	encodeUnit(b, u)
+	return true
 }
 
 // Range calls fn for up to max units from queue offset from (raised to
