@@ -208,11 +208,11 @@ func TestBadInputAnswers(t *testing.T) {
 		{"transaction half message", sendReq(cfg.BrokerName, 0, []byte("x"), map[string]string{protocol.PropertyTransactionPrepared: "true"}), protocol.RespNoPermission, "transactional messages not implemented yet"},
 		{"pull of a nonexistent queue", pullReq("cg", cfg.BrokerName, 99, 0, 0, 0, "*"), protocol.RespSystemError, "queueId[99] is illegal"},
 		{"pull of an unknown topic", pullReq("cg", "NoSuchTopic", 0, 0, 0, 0, "*"), protocol.RespTopicNotExist, "not exist"},
-		{"pull with SQL92", func() *remoting.Command {
-			r := pullReq("cg", cfg.BrokerName, 0, 0, 0, 0, "a > 1")
+		{"pull with a malformed SQL92 expression", func() *remoting.Command {
+			r := pullReq("cg", cfg.BrokerName, 0, 0, 0, 0, "a > ")
 			r.ExtFields["expressionType"] = protocol.ExpressionTypeSQL92
 			return r
-		}(), protocol.RespSubscriptionParseFailed, "SQL92 filtering is not implemented yet"},
+		}(), protocol.RespSubscriptionParseFailed, "SQL92 parse error at column 5"},
 		{"pull without heartbeat", func() *remoting.Command {
 			r := pullReq("cg", cfg.BrokerName, 0, 0, 0, 0, "*")
 			r.ExtFields["sysFlag"] = "0"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rocketgo/rocketgo/filter"
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/remoting"
 )
@@ -73,13 +74,23 @@ type checkClientConfigBody struct {
 }
 
 // handleCheckClientConfig validates a subscription before a Java
-// consumer starts; SQL92 fails here, loudly, until it is built.
+// consumer starts, in upstream's order: TAG passes, SQL92 needs
+// enablePropertyFilter, then the expression must compile (the parser's
+// message is the remark). The compiled selector is kept for the heartbeat
+// that follows.
 func (b *Broker) handleCheckClientConfig(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
 	var body checkClientConfigBody
 	if err := protocol.DecodeJSON(req.Body, &body); err != nil {
 		return remoting.NewResponse(req, protocol.RespSystemError, "bad client config body: "+err.Error()), nil
 	}
-	if _, err := compileFilter(body.SubscriptionData.SubString, body.SubscriptionData.ExpressionType); err != nil {
+	sd := &body.SubscriptionData
+	if filter.IsTagType(sd.ExpressionType) {
+		return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
+	}
+	if !b.cfg.EnablePropertyFilter {
+		return remoting.NewResponse(req, protocol.RespSystemError, propertyFilterOff+sd.ExpressionType), nil
+	}
+	if _, err := b.clients.selectors.compile(body.Group, sd.Topic, sd.SubVersion, sd.ExpressionType, subscriptionExpr(sd)); err != nil {
 		return remoting.NewResponse(req, protocol.RespSubscriptionParseFailed, err.Error()), nil
 	}
 	return remoting.NewResponse(req, protocol.RespSuccess, ""), nil

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rocketgo/rocketgo/filter"
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/remoting"
 )
@@ -19,12 +20,12 @@ type clientChannel struct {
 	lastSeen time.Time
 }
 
-// subscription is a registered subscription with its compiled filter; err
-// says why it cannot be served (SQL92).
+// subscription is a registered subscription with its compiled selector;
+// err is the parser's message when the expression does not compile.
 type subscription struct {
-	data   protocol.SubscriptionData
-	filter tagFilter
-	err    error
+	data protocol.SubscriptionData
+	sel  *filter.Selector
+	err  error
 }
 
 // consumerGroup is what the broker knows about a live consumer group
@@ -45,6 +46,10 @@ type clientTable struct {
 	mu        sync.Mutex
 	producers map[string]map[*remoting.Conn]*clientChannel
 	consumers map[string]*consumerGroup
+
+	// selectors compiles subscriptions (filter.go); it has its own lock,
+	// taken inside mu, never the other way round.
+	selectors selectorCache
 }
 
 func newClientTable() *clientTable {
@@ -99,8 +104,8 @@ func (t *clientTable) registerConsumer(cd *protocol.ConsumerData, ch clientChann
 		if !ok {
 			changed = true
 		}
-		f, err := subscriptionFilter(&sd)
-		g.subs[sd.Topic] = &subscription{data: sd, filter: f, err: err}
+		sel, err := t.selectors.compile(cd.GroupName, sd.Topic, sd.SubVersion, sd.ExpressionType, subscriptionExpr(&sd))
+		g.subs[sd.Topic] = &subscription{data: sd, sel: sel, err: err}
 	}
 	for topic := range g.subs {
 		if !seen[topic] {

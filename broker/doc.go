@@ -15,12 +15,18 @@
 //     unknown topics are created from the template topic (TBW102) when
 //     autoCreateTopicEnable; %RETRY% sends past their retry budget go to
 //     %DLQ%.
-//   - pull.go, longpoll.go: PULL_MESSAGE with tag filtering and long
+//   - pull.go, longpoll.go: PULL_MESSAGE with filtering and long
 //     polling: a pull that finds nothing is held until the store's
 //     dispatcher reports a matching message for its queue (then it is run
 //     again at once) or its suspend time runs out. Found messages are sent
 //     as the store's mapped views (Command.BodyParts, written with writev)
 //     and released after the write.
+//   - filter.go: subscriptions compiled by the filter package (tags, or
+//     SQL92 when enablePropertyFilter, RocketGo's default) and cached by
+//     group, topic and subVersion; SQL92 is evaluated on each record's
+//     raw properties as the store reads it, so rejected messages are
+//     skipped without being sent, and on dispatched messages to decide
+//     whether a held pull wakes.
 //   - clienthandlers.go: heartbeats, client tables, rebalance
 //     notifications (NOTIFY_CONSUMER_IDS_CHANGED), queue locks for orderly
 //     consumers, connection lists and the GET_CONSUMER_RUNNING_INFO relay.
@@ -40,7 +46,7 @@
 // # Not built yet
 //
 // Master/slave replication (brokerRole SLAVE and SYNC_MASTER), DLedger,
-// transactions, delayed delivery, SQL92 filtering and ACL. Configuring them
+// transactions, delayed delivery and ACL. Configuring them
 // makes New fail with an error naming the feature; requests that need them
 // are answered with an error remark that says so, never silently accepted.
 // One deviation (retry.go): messages a consumer gives back go to its

@@ -1,67 +1,143 @@
 package broker
 
 import (
-	"errors"
-	"slices"
 	"strings"
+	"sync"
+	"unsafe"
 
+	"github.com/rocketgo/rocketgo/filter"
 	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/store"
 )
 
-// errSQL92 is the answer to SQL92 subscriptions until the filter package
-// evaluates them; the pull or config check that meets one fails with it.
-var errSQL92 = errors.New("SQL92 filtering is not implemented yet in RocketGo (only TAG subscriptions are supported)")
+// Subscriptions are compiled by the filter package into a filter.Selector:
+// a tag set checked against consume queue tags codes, or a SQL92
+// expression evaluated on each message's properties as the store reads it
+// (upstream's ExpressionMessageFilter, without the consume queue
+// extension's bitmaps). Expressions are compiled where they arrive
+// (heartbeat, CHECK_CLIENT_CONFIG, a pull that carries its subscription)
+// and cached by (group, topic, subVersion), so pulls never parse.
 
-// tagFilter matches consume queue tags codes against a TAG subscription:
-// "*" (or empty) matches everything, "a || b" the hash of either tag. Hash
-// collisions let foreign tags through, which clients filter again by name,
-// exactly as with upstream's broker.
-type tagFilter struct {
-	all   bool
-	codes []int32 // sorted
+// propertyFilterOff is upstream's answer to a non-TAG subscription on a
+// broker with enablePropertyFilter=false (the type is appended).
+const propertyFilterOff = "The broker does not support consumer to filter message by "
+
+// subscriptionExpr returns the expression a subscription is compiled
+// from. For TAG, the client's tagsSet wins over subString unless that is
+// "*": upstream matches the client's codeSet, which comes from the tags
+// set, and recomputing the codes from the tags avoids trusting the codes
+// sent (rocketmq-client-go sends them as strings).
+func subscriptionExpr(sd *protocol.SubscriptionData) string {
+	if filter.IsTagType(sd.ExpressionType) && len(sd.TagsSet) > 0 && sd.SubString != filter.SubAll {
+		return strings.Join(sd.TagsSet, "||")
+	}
+	return sd.SubString
 }
 
-// compileFilter builds the filter of a subscription expression.
-func compileFilter(expr, exprType string) (tagFilter, error) {
-	if exprType != "" && !strings.EqualFold(exprType, protocol.ExpressionTypeTag) {
-		if strings.EqualFold(exprType, protocol.ExpressionTypeSQL92) {
-			return tagFilter{}, errSQL92
-		}
-		return tagFilter{}, errors.New("unknown expression type " + quoteTrunc(exprType) + " (want TAG or SQL92)")
-	}
-	expr = strings.TrimSpace(expr)
-	if expr == "" || expr == protocol.SubAll {
-		return tagFilter{all: true}, nil
-	}
-	var f tagFilter
-	for tag := range strings.SplitSeq(expr, "||") {
-		if tag = strings.TrimSpace(tag); tag != "" {
-			f.codes = append(f.codes, protocol.JavaStringHash(tag))
-		}
-	}
-	if len(f.codes) == 0 {
-		return tagFilter{all: true}, nil
-	}
-	slices.Sort(f.codes)
-	f.codes = slices.Compact(f.codes)
-	return f, nil
+// selectorKey is (group, topic); the cached entry also remembers what it
+// was compiled from, so a changed subscription is compiled again.
+type selectorKey struct{ group, topic string }
+
+type cachedSelector struct {
+	subVersion int64
+	exprType   string
+	expr       string
+	sel        *filter.Selector
+	err        error
 }
 
-// subscriptionFilter compiles a heartbeat subscription; the tags set wins
-// over the string when the client sent one.
-func subscriptionFilter(sd *protocol.SubscriptionData) (tagFilter, error) {
-	if len(sd.TagsSet) > 0 && (sd.ExpressionType == "" || strings.EqualFold(sd.ExpressionType, protocol.ExpressionTypeTag)) {
-		return compileFilter(strings.Join(sd.TagsSet, "||"), protocol.ExpressionTypeTag)
-	}
-	return compileFilter(sd.SubString, sd.ExpressionType)
+// maxCachedSelectors bounds the cache against clients that invent group
+// names; when it is full it starts over (entries are cheap to rebuild).
+const maxCachedSelectors = 4096
+
+// selectorCache holds compiled subscriptions. The zero value is ready.
+type selectorCache struct {
+	mu sync.Mutex
+	m  map[selectorKey]*cachedSelector
 }
 
-func (f *tagFilter) match(tagsCode int64) bool {
-	if f.all {
-		return true
+// compile returns the selector of group's subscription to topic, compiling
+// it unless the cache holds the same version of the same expression.
+// Errors (a bad expression, an unknown type) are cached as well: they are
+// the parser's message for SUBSCRIPTION_PARSE_FAILED.
+func (c *selectorCache) compile(group, topic string, subVersion int64, exprType, expr string) (*filter.Selector, error) {
+	key := selectorKey{group, topic}
+	c.mu.Lock()
+	if e, ok := c.m[key]; ok && e.subVersion == subVersion && e.exprType == exprType && e.expr == expr {
+		c.mu.Unlock()
+		return e.sel, e.err
 	}
-	_, ok := slices.BinarySearch(f.codes, int32(tagsCode))
+	c.mu.Unlock()
+	// Compile outside the lock: it is bounded (filter.MaxExpressionLen)
+	// but not free, and other groups' pulls should not wait for it.
+	sel, err := filter.NewSelector(exprType, expr)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSelectors {
+		c.m = make(map[selectorKey]*cachedSelector)
+	}
+	c.m[key] = &cachedSelector{subVersion: subVersion, exprType: exprType, expr: expr, sel: sel, err: err}
+	c.mu.Unlock()
+	return sel, err
+}
+
+// messageFilter is one pull's use of a selector. It carries the property
+// lookup bound once, so evaluating a message allocates nothing: the lookup
+// returns views into the record being read. It serves one store read, or
+// one held pull's arrivals (under pullHolds.mu), at a time.
+type messageFilter struct {
+	sel    *filter.Selector
+	props  []byte        // the properties under evaluation, during a match only
+	lookup filter.Lookup // mf.property
+}
+
+func newMessageFilter(sel *filter.Selector) *messageFilter {
+	mf := &messageFilter{sel: sel}
+	mf.lookup = mf.property
+	return mf
+}
+
+// property returns a view of a property's value in mf.props. The filter
+// package keeps no reference to it past the evaluation.
+func (mf *messageFilter) property(name string) (string, bool) {
+	v, ok := protocol.LookupProperty(mf.props, name)
+	if !ok {
+		return "", false
+	}
+	return unsafe.String(unsafe.SliceData(v), len(v)), true
+}
+
+// matchProperties is the commit log stage, on a record's raw properties.
+func (mf *messageFilter) matchProperties(props []byte) bool {
+	mf.props = props
+	ok := mf.sel.MatchProperties(mf.lookup)
+	mf.props = nil
 	return ok
+}
+
+// matchArrival tells whether a message just dispatched can be returned to
+// a held pull: the tags code, then SQL92 on its properties, as upstream's
+// PullRequestHoldService does with the dispatched properties.
+func (mf *messageFilter) matchArrival(tagsCode int64, props []byte) bool {
+	if !mf.sel.MatchTagsCode(tagsCode) {
+		return false
+	}
+	return !mf.sel.NeedsProperties() || mf.matchProperties(props)
+}
+
+// storeFilter is the store read's view of the filter; nil when it passes
+// everything, so the store skips the checks.
+func (mf *messageFilter) storeFilter() *store.Filter {
+	var sf store.Filter
+	if t := mf.sel.Tags; t != nil && !t.All() {
+		sf.TagsCode = mf.sel.MatchTagsCode
+	}
+	if mf.sel.NeedsProperties() {
+		sf.Properties = mf.matchProperties
+	}
+	if sf.TagsCode == nil && sf.Properties == nil {
+		return nil
+	}
+	return &sf
 }
 
 // quoteTrunc quotes a client-supplied string for a remark, cut to a sane length.

@@ -41,7 +41,7 @@ type heldPull struct {
 	conn   *remoting.Conn
 	req    *remoting.Command
 	hdr    protocol.PullMessageRequestHeader
-	filter tagFilter
+	filter *messageFilter
 	key    queueKey
 	timer  *time.Timer
 	taken  bool // removed from held by a wake-up or the timer; under mu
@@ -118,7 +118,7 @@ func (h *pullHolds) arrived(a store.Arrival) {
 	set := h.held[key]
 	woke := false
 	for hp := range set {
-		if hp.hdr.QueueOffset < a.NextOffset && hp.filter.match(a.TagsCode) {
+		if hp.hdr.QueueOffset < a.NextOffset && hp.filter.matchArrival(a.TagsCode, a.Properties) {
 			h.takeLocked(hp)
 			woke = true
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rocketgo/rocketgo/filter"
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/remoting"
 	"github.com/rocketgo/rocketgo/store"
@@ -63,13 +64,12 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 			h.QueueID, h.Topic, tc.ReadQueueNums, conn.RemoteAddr())
 	}
 
-	var filter tagFilter
+	var sel *filter.Selector
 	if h.SysFlag&protocol.PullFlagSubscription != 0 {
-		f, err := compileFilter(h.Subscription, h.ExpressionType)
+		sel, err = b.clients.selectors.compile(h.ConsumerGroup, h.Topic, h.SubVersion, h.ExpressionType, h.Subscription)
 		if err != nil {
 			return fail(protocol.RespSubscriptionParseFailed, "parse the consumer's subscription[%s] failed, group: %s: %v", truncate(h.Subscription), h.ConsumerGroup, err)
 		}
-		filter = f
 	} else {
 		sub, model, known := b.clients.subscription(h.ConsumerGroup, h.Topic)
 		switch {
@@ -85,15 +85,14 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 			return fail(protocol.RespSubscriptionParseFailed, "the consumer's subscription[%s] cannot be served, group: %s: %v",
 				truncate(sub.data.SubString), h.ConsumerGroup, sub.err)
 		}
-		filter = sub.filter
+		sel = sub.sel
+	}
+	if sel.NeedsProperties() && !b.cfg.EnablePropertyFilter {
+		return fail(protocol.RespSystemError, "%s%s", propertyFilterOff, protocol.ExpressionTypeSQL92)
 	}
 
-	var sf *store.Filter
-	if !filter.all {
-		f := filter
-		sf = &store.Filter{TagsCode: f.match}
-	}
-	res, err := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, int(max(h.MaxMsgNums, 1)), 0, sf)
+	mf := newMessageFilter(sel)
+	res, err := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, int(max(h.MaxMsgNums, 1)), 0, mf.storeFilter())
 	if err != nil {
 		return fail(protocol.RespSystemError, "read messages: %v", err)
 	}
@@ -123,7 +122,7 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 			if !b.cfg.LongPollingEnable {
 				d = time.Duration(b.cfg.ShortPollingTimeMills) * time.Millisecond
 			}
-			hp := &heldPull{conn: conn, req: req, hdr: *h, filter: filter, key: queueKey{h.Topic, h.QueueID}}
+			hp := &heldPull{conn: conn, req: req, hdr: *h, filter: mf, key: queueKey{h.Topic, h.QueueID}}
 			if b.holds.hold(hp, d) {
 				res.Release()
 				return nil
