@@ -88,6 +88,12 @@ type messageFilter struct {
 	sel    *filter.Selector
 	props  []byte        // the properties under evaluation, during a match only
 	lookup filter.Lookup // mf.property
+
+	// original is set on %RETRY% pulls with filterSupportRetry: it finds
+	// the SQL92 selector the group registered for a message's original
+	// topic (nil: pass), which the commit log stage evaluates instead of
+	// sel's.
+	original func(topic string) *filter.Selector
 }
 
 func newMessageFilter(sel *filter.Selector) *messageFilter {
@@ -108,8 +114,18 @@ func (mf *messageFilter) property(name string) (string, bool) {
 
 // matchProperties is the commit log stage, on a record's raw properties.
 func (mf *messageFilter) matchProperties(props []byte) bool {
+	sel := mf.sel
+	if mf.original != nil {
+		topic, ok := protocol.LookupProperty(props, protocol.PropertyRetryTopic)
+		if !ok {
+			return true
+		}
+		if sel = mf.original(unsafe.String(unsafe.SliceData(topic), len(topic))); sel == nil {
+			return true
+		}
+	}
 	mf.props = props
-	ok := mf.sel.MatchProperties(mf.lookup)
+	ok := sel.MatchProperties(mf.lookup)
 	mf.props = nil
 	return ok
 }
@@ -121,7 +137,11 @@ func (mf *messageFilter) matchArrival(tagsCode int64, props []byte) bool {
 	if !mf.sel.MatchTagsCode(tagsCode) {
 		return false
 	}
-	return !mf.sel.NeedsProperties() || mf.matchProperties(props)
+	return !mf.needsProperties() || mf.matchProperties(props)
+}
+
+func (mf *messageFilter) needsProperties() bool {
+	return mf.original != nil || mf.sel.NeedsProperties()
 }
 
 // storeFilter is the store read's view of the filter; nil when it passes
@@ -131,13 +151,31 @@ func (mf *messageFilter) storeFilter() *store.Filter {
 	if t := mf.sel.Tags; t != nil && !t.All() {
 		sf.TagsCode = mf.sel.MatchTagsCode
 	}
-	if mf.sel.NeedsProperties() {
+	if mf.needsProperties() {
 		sf.Properties = mf.matchProperties
 	}
 	if sf.TagsCode == nil && sf.Properties == nil {
 		return nil
 	}
 	return &sf
+}
+
+// filterRetry is upstream's filterSupportRetry (ExpressionForRetryMessageFilter):
+// a message pulled from %RETRY%<group> passes when the SQL92 subscription
+// that group registered for the message's original topic (its RETRY_TOPIC
+// property) accepts it, so a consumer that narrowed its expression does
+// not get old messages back through retries. The retry subscription's own
+// tags still apply; a message whose original subscription is not SQL92
+// passes.
+func (mf *messageFilter) filterRetry(clients *clientTable, retryTopic string) {
+	group := strings.TrimPrefix(retryTopic, protocol.RetryTopicPrefix)
+	mf.original = func(topic string) *filter.Selector {
+		sub, _, _ := clients.subscription(group, topic)
+		if sub == nil || sub.sel == nil || !sub.sel.NeedsProperties() {
+			return nil
+		}
+		return sub.sel
+	}
 }
 
 // quoteTrunc quotes a client-supplied string for a remark, cut to a sane length.

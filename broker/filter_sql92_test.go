@@ -350,3 +350,43 @@ func TestTagSelectorStoreFilter(t *testing.T) {
 		t.Fatalf("expr %q", got)
 	}
 }
+
+// TestSQL92FilterSupportRetry: with filterSupportRetry, messages pulled
+// from the group's %RETRY% topic are checked against the SQL92
+// subscription of their original topic (RETRY_TOPIC); without it, all
+// come back.
+func TestSQL92FilterSupportRetry(t *testing.T) {
+	for _, supportRetry := range []bool{true, false} {
+		t.Run(fmt.Sprint("filterSupportRetry=", supportRetry), func(t *testing.T) {
+			cfg := testConfig(t.TempDir())
+			cfg.FilterSupportRetry = supportRetry
+			b := startBroker(t, cfg)
+			c := newClient(t)
+			retry := protocol.RetryTopic("rg")
+			hb := protocol.HeartbeatData{ClientID: "client-1", ConsumerDataSet: []protocol.ConsumerData{{
+				GroupName: "rg", ConsumeType: protocol.ConsumePassively, MessageModel: protocol.Clustering,
+				SubscriptionDataSet: []protocol.SubscriptionData{
+					{Topic: "Orig", SubString: "a > 5", ExpressionType: protocol.ExpressionTypeSQL92, SubVersion: 1},
+					{Topic: "Tagged", SubString: "TagA", TagsSet: []string{"TagA"}, ExpressionType: protocol.ExpressionTypeTag, SubVersion: 1},
+					{Topic: retry, SubString: "*", ExpressionType: protocol.ExpressionTypeTag, SubVersion: 1},
+				},
+			}}}
+			mustCode(t, call(t, c, b.Addr(), remoting.NewRequest(protocol.ReqHeartBeat, nil, hb.Encode())), protocol.RespSuccess)
+			sendNumbered(t, b, c, retry, []map[string]string{
+				{protocol.PropertyRetryTopic: "Orig", "a": "1"},   // rejected by a > 5
+				{protocol.PropertyRetryTopic: "Orig", "a": "9"},   // accepted
+				{protocol.PropertyRetryTopic: "Tagged", "a": "1"}, // original subscription is TAG: passes
+				{"a": "1"}, // no original topic: passes
+			})
+			resp := call(t, c, b.Addr(), heartbeatPull("rg", retry, 0, 0, 0))
+			mustCode(t, resp, protocol.RespSuccess)
+			want := []string{"m1", "m2", "m3"}
+			if !supportRetry {
+				want = []string{"m0", "m1", "m2", "m3"}
+			}
+			if got := pulledBodies(t, resp); !slices.Equal(got, want) {
+				t.Fatalf("retry pull: %v, want %v", got, want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rocketgo/rocketgo/filter"
@@ -92,6 +93,9 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 	}
 
 	mf := newMessageFilter(sel)
+	if b.cfg.FilterSupportRetry && b.cfg.EnablePropertyFilter && strings.HasPrefix(h.Topic, protocol.RetryTopicPrefix) {
+		mf.filterRetry(b.clients, h.Topic)
+	}
 	res, err := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, int(max(h.MaxMsgNums, 1)), 0, mf.storeFilter())
 	if err != nil {
 		return fail(protocol.RespSystemError, "read messages: %v", err)
