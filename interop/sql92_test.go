@@ -196,17 +196,22 @@ func (l *watchedLog) notify(level, msg string, fields map[string]any, print bool
 }
 
 func (l *watchedLog) Debug(string, map[string]any) {}
+
 func (l *watchedLog) Info(msg string, fields map[string]any) {
 	if l.isVerbose() {
 		fmt.Fprintf(os.Stderr, "rocketmq-client-go info: %s %v\n", msg, fields)
 	}
 }
+
 func (l *watchedLog) Warning(msg string, fields map[string]any) {
 	l.notify("warning", msg, fields, false)
 }
+
 func (l *watchedLog) Error(msg string, fields map[string]any) { l.notify("error", msg, fields, true) }
+
 func (l *watchedLog) Fatal(msg string, fields map[string]any) { l.notify("fatal", msg, fields, true) }
-func (l *watchedLog) OutputPath(string) error                 { return nil }
+
+func (l *watchedLog) OutputPath(string) error { return nil }
 
 // Level follows rlog.SetLogLevel: anything below "error" also prints
 // warnings and infos.
