@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -275,16 +274,7 @@ func TestHeldPullIgnoresOtherTags(t *testing.T) {
 	c := newClient(t)
 	addr := b.Addr()
 	mustCode(t, call(t, c, addr, sendReq("Tagged", 0, []byte("a0"), map[string]string{protocol.PropertyTags: "TagA"})), protocol.RespSuccess)
-	done := make(chan *remoting.Command, 1)
-	req := pullReq("cg", "Tagged", 0, 1, protocol.PullFlagSuspend, 20*time.Second, "TagA")
-	if err := c.InvokeAsync(context.Background(), addr, req, 30*time.Second, func(r *remoting.Command, err error) {
-		if err != nil {
-			t.Error(err)
-		}
-		done <- r
-	}); err != nil {
-		t.Fatal(err)
-	}
+	done := callAsync(t, c, addr, pullReq("cg", "Tagged", 0, 1, protocol.PullFlagSuspend, 20*time.Second, "TagA"))
 	waitFor(t, 5*time.Second, "the pull to be held", func() bool { return b.holds.heldCount() == 1 })
 	mustCode(t, call(t, c, addr, sendReq("Tagged", 0, []byte("b1"), map[string]string{protocol.PropertyTags: "TagB"})), protocol.RespSuccess)
 	dispatched(t, b)

@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -235,16 +234,7 @@ func TestSQL92HeldPull(t *testing.T) {
 	sendNumbered(t, b, c, "SqlHold", []map[string]string{{"a": "1"}})
 	mustCode(t, call(t, c, addr, sqlHeartbeat("client-1", "holdg", "SqlHold", "a > 5", 1)), protocol.RespSuccess)
 
-	done := make(chan *remoting.Command, 1)
-	if err := c.InvokeAsync(context.Background(), addr, heartbeatPull("holdg", "SqlHold", 1, protocol.PullFlagSuspend, 20*time.Second),
-		30*time.Second, func(r *remoting.Command, err error) {
-			if err != nil {
-				t.Error(err)
-			}
-			done <- r
-		}); err != nil {
-		t.Fatal(err)
-	}
+	done := callAsync(t, c, addr, heartbeatPull("holdg", "SqlHold", 1, protocol.PullFlagSuspend, 20*time.Second))
 	waitFor(t, 5*time.Second, "the pull to be held", func() bool { return b.holds.heldCount() == 1 })
 	mustCode(t, call(t, c, addr, sendReq("SqlHold", 0, []byte("no"), map[string]string{"a": "2"})), protocol.RespSuccess)
 	dispatched(t, b)

@@ -76,6 +76,22 @@ func call(t testing.TB, c *remoting.Client, addr string, req *remoting.Command) 
 	return resp
 }
 
+// callAsync sends req and returns where its answer will arrive, for pulls
+// the broker holds.
+func callAsync(t testing.TB, c *remoting.Client, addr string, req *remoting.Command) <-chan *remoting.Command {
+	t.Helper()
+	done := make(chan *remoting.Command, 1)
+	if err := c.InvokeAsync(context.Background(), addr, req, 30*time.Second, func(r *remoting.Command, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return done
+}
+
 // sendReq builds a SEND_MESSAGE_V2 as a Java producer does.
 func sendReq(topic string, queueID int32, body []byte, props map[string]string) *remoting.Command {
 	h := protocol.SendMessageRequestHeader{

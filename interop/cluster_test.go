@@ -3,6 +3,7 @@ package interop
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,9 +46,10 @@ func instance(t *testing.T) string {
 	return fmt.Sprintf("%s-%d", t.Name(), instanceSeq.Add(1))
 }
 
-// createTopic creates topic on the broker through the official admin API and
-// waits until the name server routes it with the expected queue count.
-func (c *cluster) createTopic(t *testing.T, topic string, queues int) {
+// createTopic creates topic on the broker through the official admin API,
+// waits until the name server routes it with the expected queue count and
+// returns its queues, ordered by id.
+func (c *cluster) createTopic(t *testing.T, topic string, queues int) []*primitive.MessageQueue {
 	t.Helper()
 	adm, err := admin.NewAdmin(admin.WithResolver(c.resolver()))
 	if err != nil {
@@ -61,10 +63,13 @@ func (c *cluster) createTopic(t *testing.T, topic string, queues int) {
 	if err != nil {
 		t.Fatalf("CreateTopic %s: %v", topic, err)
 	}
+	var mqs []*primitive.MessageQueue
 	waitFor(t, 10*time.Second, "route of "+topic, func() bool {
-		mqs, err := adm.FetchPublishMessageQueues(ctx, topic)
+		mqs, err = adm.FetchPublishMessageQueues(ctx, topic)
 		return err == nil && len(mqs) == queues
 	})
+	slices.SortFunc(mqs, func(a, b *primitive.MessageQueue) int { return a.QueueId - b.QueueId })
+	return mqs
 }
 
 func (c *cluster) producer(t *testing.T, opts ...producer.Option) rocketmq.Producer {

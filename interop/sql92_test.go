@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/admin"
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
@@ -30,8 +29,7 @@ import (
 func TestSQL92Filter(t *testing.T) {
 	c := startCluster(t, nil)
 	const topic = "InteropSQL92"
-	c.createTopic(t, topic, 2)
-	mqs := c.queues(t, topic)
+	mqs := c.createTopic(t, topic, 2)
 	p := c.producer(t, producer.WithQueueSelector(producer.NewManualQueueSelector()))
 	send := func(body string, props map[string]string, q int) {
 		t.Helper()
@@ -132,24 +130,6 @@ func TestSQL92MalformedExpression(t *testing.T) {
 	if n := col.len(); n != 0 {
 		t.Fatalf("%d messages delivered through a malformed expression", n)
 	}
-}
-
-// queues returns topic's message queues as the name server routes them.
-func (c *cluster) queues(t *testing.T, topic string) []*primitive.MessageQueue {
-	t.Helper()
-	adm, err := admin.NewAdmin(admin.WithResolver(c.resolver()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	mqs, err := adm.FetchPublishMessageQueues(ctx, topic)
-	if err != nil || len(mqs) == 0 {
-		t.Fatalf("queues of %s: %v %v", topic, mqs, err)
-	}
-	slices.SortFunc(mqs, func(a, b *primitive.MessageQueue) int { return a.QueueId - b.QueueId })
-	return mqs
 }
 
 // clientLog receives rocketmq-client-go's log, which is process-wide, so
