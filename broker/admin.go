@@ -112,7 +112,11 @@ func (b *Broker) handleAdmin(conn *remoting.Conn, req *remoting.Command) (*remot
 	case protocol.ReqUpdateBrokerConfig:
 		return remoting.NewResponse(req, protocol.RespSystemError, "updating the broker config at run time is not implemented yet in RocketGo; edit the properties file and restart"), nil
 	case protocol.ReqGetAllDelayOffset:
-		return remoting.NewResponse(req, protocol.RespSystemError, "delay offsets: "+remarkNoDelay), nil
+		resp := remoting.NewResponse(req, protocol.RespSuccess, "")
+		resp.Body = b.schedule.encode()
+		return resp, nil
+	case protocol.ReqConsumeMessageDirectly:
+		return b.handleConsumeDirectly(conn, req)
 	}
 	return remoting.NewResponse(req, protocol.RespRequestCodeNotSupported, " request type "+strconv.Itoa(int(req.Code))+" not supported"), nil
 }
@@ -194,5 +198,7 @@ func (b *Broker) handleRuntimeInfo(_ *remoting.Conn, req *remoting.Command) (*re
 	m["sendThreadPoolQueueHeadWaitTimeMills"] = "0"
 	m["pullThreadPoolQueueHeadWaitTimeMills"] = "0"
 	m["heldPullRequests"] = strconv.Itoa(b.holds.heldCount())
+	b.schedule.runningStats(m)
+	b.timer.runningStats(m)
 	return jsonResponse(req, &protocol.KVTable{Table: m})
 }

@@ -36,6 +36,10 @@ type Broker struct {
 	locks   *queueLocks
 	holds   *pullHolds
 
+	// schedule and timer deliver delayed messages (schedule.go, timer.go).
+	schedule *scheduleService
+	timer    *timerService
+
 	main     *remoting.Server
 	fast     *remoting.Server
 	nsClient *remoting.Client
@@ -45,8 +49,6 @@ type Broker struct {
 	addr      string         // brokerIP1:port, advertised to clients and name servers
 	storeHost netip.AddrPort // written into every stored record
 	haAddr    string         // brokerIP2:haPort, advertised to name servers
-
-	retryWarned sync.Map // groups told their retries are not delayed
 
 	registerNow chan struct{} // topic changes ask for an immediate registration
 	notify      chan string   // consumer groups whose members must rebalance
@@ -104,6 +106,12 @@ func New(cfg config.Broker, opts ...Option) (*Broker, error) {
 	b.clients = newClientTable()
 	b.locks = newQueueLocks(b.now)
 	b.holds = newPullHolds(b)
+	levels, err := cfg.DelayLevels()
+	if err != nil {
+		return nil, fmt.Errorf("broker config: messageDelayLevel: %w", err)
+	}
+	b.schedule = newScheduleService(levels, dir, b.log, b.now)
+	b.timer = newTimerService(dir, b.log, b.now)
 	b.pools = newPools(&cfg)
 	return b, nil
 }
@@ -164,11 +172,17 @@ func (b *Broker) Start() (err error) {
 	if err := b.offsets.load(); err != nil {
 		return err
 	}
-	st, err := store.Open(storeOptions(&b.cfg, b.storeLog, b.holds.arrived))
+	st, err := store.Open(storeOptions(&b.cfg, b.storeLog, b.arrived))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	b.store = st
+	if err := b.schedule.load(st); err != nil {
+		return err
+	}
+	if err := b.timer.load(st); err != nil {
+		return err
+	}
 
 	b.main = b.newServer(b.cfg.ListenPort)
 	fastPort := 0
@@ -210,6 +224,8 @@ func (b *Broker) Start() (err error) {
 	b.goLoop(b.offsetFlushLoop)
 	b.goLoop(b.clientScanLoop)
 	b.goLoop(b.notifyLoop)
+	b.schedule.start(b)
+	b.timer.start(b)
 	b.log.Info("broker started", "name", b.cfg.BrokerName, "cluster", b.cfg.BrokerClusterName, "addr", b.addr,
 		"fastAddr", b.fast.Addr().String(), "store", b.cfg.StorePathRootDir, "namesrv", b.nsAddrs)
 	return nil
@@ -335,6 +351,9 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 		}
 		if err := b.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
+		} else {
+			// Only now is every delivered copy on disk.
+			errs = append(errs, b.schedule.persistFinal(), b.timer.persistFinal())
 		}
 		b.log.Info("broker stopped", "name", b.cfg.BrokerName, "addr", b.addr)
 	})

@@ -204,7 +204,7 @@ func TestBadInputAnswers(t *testing.T) {
 		{"forbidden topic", sendReq(protocol.TopicSchedule, 0, []byte("x"), nil), protocol.RespNoPermission, "forbidden"},
 		{"oversized body", sendReq(cfg.BrokerName, 0, make([]byte, cfg.MaxMessageSize+1), nil), protocol.RespMessageIllegal, "maxMessageSize"},
 		{"queue out of range", sendReq(cfg.BrokerName, 7, []byte("x"), nil), protocol.RespSystemError, "queueId[7] is illegal"},
-		{"delay level", sendReq(cfg.BrokerName, 0, []byte("x"), map[string]string{protocol.PropertyDelayTimeLevel: "3"}), protocol.RespMessageIllegal, "delayed delivery not implemented yet"},
+		{"timer beyond the max delay", sendReq(cfg.BrokerName, 0, []byte("x"), map[string]string{protocol.PropertyTimerDelaySec: "4000000"}), protocol.RespMessageIllegal, "max delay"},
 		{"transaction half message", sendReq(cfg.BrokerName, 0, []byte("x"), map[string]string{protocol.PropertyTransactionPrepared: "true"}), protocol.RespNoPermission, "transactional messages not implemented yet"},
 		{"pull of a nonexistent queue", pullReq("cg", cfg.BrokerName, 99, 0, 0, 0, "*"), protocol.RespSystemError, "queueId[99] is illegal"},
 		{"pull of an unknown topic", pullReq("cg", "NoSuchTopic", 0, 0, 0, 0, "*"), protocol.RespTopicNotExist, "not exist"},

@@ -137,41 +137,6 @@ func TestQueueLocks(t *testing.T) {
 	}
 }
 
-func TestSendBackRetriesAndDeadLetters(t *testing.T) {
-	b := startBroker(t, testConfig(t.TempDir()))
-	c := newClient(t)
-	addr := b.Addr()
-	resp := call(t, c, addr, sendReq("Work", 0, []byte("job"), map[string]string{protocol.PropertyUniqClientMessageID: "U1"}))
-	mustCode(t, resp, protocol.RespSuccess)
-	_, phy, _ := protocol.DecodeOffsetMsgID(resp.ExtFields["msgId"])
-
-	back := func(offset int64, maxTimes int32) {
-		t.Helper()
-		h := protocol.ConsumerSendMsgBackRequestHeader{Offset: offset, Group: "wg", DelayLevel: 0, OriginTopic: "Work", MaxReconsumeTimes: &maxTimes}
-		mustCode(t, call(t, c, addr, remoting.NewRequest(protocol.ReqConsumerSendMsgBack, protocol.EncodeHeader(&h), nil)), protocol.RespSuccess)
-	}
-	back(phy, 1)
-	dispatched(t, b)
-	retry := protocol.RetryTopic("wg")
-	resp = call(t, c, addr, pullReq("wg", retry, 0, 0, 0, 0, "*"))
-	mustCode(t, resp, protocol.RespSuccess)
-	msgs, _ := protocol.DecodeMessages(resp.Body)
-	if len(msgs) != 1 || string(msgs[0].Body) != "job" || msgs[0].ReconsumeTimes != 1 ||
-		msgs[0].Property(protocol.PropertyRetryTopic) != "Work" || msgs[0].MsgID() != "U1" {
-		t.Fatalf("retry message %+v", msgs)
-	}
-	// Given back again with max 1: it has used its retries and dead-letters.
-	back(msgs[0].CommitLogOffset, 1)
-	dispatched(t, b)
-	resp = call(t, c, addr, pullReq("wg", protocol.DLQTopic("wg"), 0, 0, 0, 0, "*"))
-	mustCode(t, resp, protocol.RespSuccess)
-	if msgs, _ := protocol.DecodeMessages(resp.Body); len(msgs) != 1 || msgs[0].ReconsumeTimes != 2 {
-		t.Fatalf("dead letter %+v", msgs)
-	}
-	h := protocol.ConsumerSendMsgBackRequestHeader{Offset: 1 << 40, Group: "wg"}
-	mustCode(t, call(t, c, addr, remoting.NewRequest(protocol.ReqConsumerSendMsgBack, protocol.EncodeHeader(&h), nil)), protocol.RespSystemError)
-}
-
 func TestAdminTopicsAndRuntimeInfo(t *testing.T) {
 	b := startBroker(t, testConfig(t.TempDir()))
 	c := newClient(t)

@@ -14,7 +14,12 @@
 //     SEND_BATCH_MESSAGE (keys a..n) with upstream's checks and codes;
 //     unknown topics are created from the template topic (TBW102) when
 //     autoCreateTopicEnable; %RETRY% sends past their retry budget go to
-//     %DLQ%.
+//     %DLQ%; messages with a 5.x delivery time go to the timer
+//     (timersend.go).
+//   - retry.go: CONSUMER_SEND_MSG_BACK: a copy goes to %RETRY%<group>
+//     through delay level 3 + reconsumeTimes (10 s, 30 s, ... 2 h), or to
+//     %DLQ%<group> past maxReconsumeTimes; CONSUME_MESSAGE_DIRECTLY is
+//     relayed to a consumer (consoles resend dead letters with it).
 //   - pull.go, longpoll.go: PULL_MESSAGE with filtering and long
 //     polling: a pull that finds nothing is held until the store's
 //     dispatcher reports a matching message for its queue (then it is run
@@ -34,6 +39,19 @@
 //     and VIEW_MESSAGE_BY_ID.
 //   - admin.go: topic and group administration, runtime info, config.
 //
+// # Delayed delivery
+//
+// schedule.go delivers messages with a DELAY level, which the store keeps
+// in SCHEDULE_TOPIC_XXXX queue level-1: one goroutine per level moves due
+// messages to their real topic in order, with progress in
+// delayOffset.json. timer.go delivers messages with a delivery time
+// (TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS, as 5.x) from
+// rmq_sys_wheel_timer, holding only a 32-byte entry per pending message in
+// memory and its progress in timerCheckpoint.json. Both write their
+// progress only once the copies it counts are flushed, and resume from it
+// after a restart: nothing is lost, and only what was delivered since the
+// last write can come twice.
+//
 // # State
 //
 // topics.go, groups.go and offsets.go hold topics.json,
@@ -46,19 +64,18 @@
 // # Not built yet
 //
 // Master/slave replication (brokerRole SLAVE and SYNC_MASTER), DLedger,
-// transactions, delayed delivery and ACL. Configuring them
+// transactions and ACL. Configuring them
 // makes New fail with an error naming the feature; requests that need them
 // are answered with an error remark that says so, never silently accepted.
-// One deviation (retry.go): messages a consumer gives back go to its
-// %RETRY% topic for immediate redelivery instead of after the delay
-// level's time, with a warning in the log.
 //
 // # Goroutines
 //
 // Start begins the register loop, the offset flush loop, the client expiry
-// scan, the notification sender and the long-polling workers; each exits
+// scan, the notification sender, the long-polling workers, one delivery
+// goroutine per delay level, the delay offset writer and the timer; each exits
 // when Shutdown closes the stop channel, and Shutdown waits for them.
 // Held pulls have a timer each. Shutdown unregisters from the name
 // servers, closes both listeners (and so every connection), persists the
-// offsets and closes the store.
+// offsets and closes the store, and then writes the delay offsets and the
+// timer checkpoint.
 package broker

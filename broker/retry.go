@@ -1,25 +1,30 @@
 package broker
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/remoting"
-	"github.com/rocketgo/rocketgo/store"
 )
 
 // handleSendBack answers CONSUMER_SEND_MSG_BACK: a consumer gives a message
-// back for a later retry. The message is copied into %RETRY%<group> (or
-// %DLQ%<group> once it used up its retries, or when the client asks with a
-// negative level), as upstream does.
+// back for a later retry. As upstream, a copy goes to %RETRY%<group> with
+// DELAY = the level the client asks for, or 3 + reconsumeTimes (so the
+// store keeps it in the delay queues: 10 s, 30 s, 1 m, ... 2 h), or to
+// %DLQ%<group> once it has used up maxReconsumeTimes (the client's, else
+// the group's retryMaxTimes) or when the client asks with a negative
+// level. The copy keeps body, flags, born time and hosts, counts one more
+// reconsume and carries RETRY_TOPIC (the topic it was first consumed
+// from) and ORIGIN_MESSAGE_ID (the first delivery's offset id).
 //
-// Deviation: upstream routes retries through the delay queues (10 s, 30 s,
-// ...), which RocketGo does not deliver yet, so the copy is stored for
-// immediate redelivery and the first retry of each group logs a warning.
-// Refusing instead would lose the message with rocketmq-client-go v2.1.2,
-// which treats any reply to a send-back as success.
+// The consumer's reconsume count lives in the record's reconsumeTimes
+// field, which is what clients read; the RECONSUME_TIME property is only
+// used by client-built retry messages (send.go's checkRetry reads it from
+// the send header), so it is not added here, as upstream 4.9.8 does not.
 func (b *Broker) handleSendBack(conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
 	var h protocol.ConsumerSendMsgBackRequestHeader
 	if resp := decodeOrFail(req, &h); resp != nil {
@@ -44,58 +49,110 @@ func (b *Broker) handleSendBack(conn *remoting.Conn, req *remoting.Command) (*re
 	if group.RetryQueueNums <= 0 {
 		return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
 	}
+	topic := protocol.RetryTopic(h.Group)
+	tc, err := b.topics.ensureInternal(topic, group.RetryQueueNums, protocol.PermRead|protocol.PermWrite, 0)
+	if err != nil {
+		return fail(protocol.RespSystemError, "create topic %s: %v", topic, err)
+	}
+	if !protocol.PermWritable(tc.Perm) {
+		return fail(protocol.RespNoPermission, "the topic[%s] sending message is forbidden", topic)
+	}
 	view, err := b.store.SelectOneMessageByOffset(h.Offset, 0)
 	if err != nil {
 		return fail(protocol.RespSystemError, "look message by offset failed, %d: %v", h.Offset, err)
 	}
-	msg, _, err := protocol.DecodeMessage(view.Bytes, protocol.DecodeOptions{KeepCompressed: true})
-	view.Release()
+	defer view.Release()
+	rec, err := protocol.ParseMessageRecord(view.Bytes)
 	if err != nil {
 		return fail(protocol.RespSystemError, "decode message at offset %d: %v", h.Offset, err)
 	}
-	if msg.Properties == nil {
-		msg.Properties = map[string]string{}
+	props := protocol.ParseProperties(rec.Properties)
+	if _, ok := props[protocol.PropertyRetryTopic]; !ok {
+		props[protocol.PropertyRetryTopic] = string(rec.Topic)
 	}
-	if _, ok := msg.Properties[protocol.PropertyRetryTopic]; !ok {
-		msg.Properties[protocol.PropertyRetryTopic] = msg.Topic
+	if _, ok := props[protocol.PropertyOriginMessageID]; !ok {
+		props[protocol.PropertyOriginMessageID] = protocol.EncodeOffsetMsgID(rec.StoreHost, rec.PhysicalOffset)
 	}
 	maxTimes := group.RetryMaxTimes
 	if h.MaxReconsumeTimes != nil && req.Version >= protocol.VersionV3_4_9 {
 		maxTimes = *h.MaxReconsumeTimes
 	}
-	topic := protocol.RetryTopic(h.Group)
-	queues, queueID := max(group.RetryQueueNums, 1), int32(0)
-	if msg.ReconsumeTimes >= maxTimes || h.DelayLevel < 0 {
-		topic, queues = protocol.DLQTopic(h.Group), 1
-	} else {
-		queueID = rand.Int32N(queues)
-		if _, warned := b.retryWarned.LoadOrStore(h.Group, true); !warned {
-			b.log.Warn("retry delays are not implemented yet: messages given back are redelivered at once, not after the delay level's time",
-				"group", h.Group)
+	queueID := rand.Int32N(group.RetryQueueNums)
+	level := h.DelayLevel
+	if rec.ReconsumeTimes >= maxTimes || level < 0 {
+		topic, queueID, level = protocol.DLQTopic(h.Group), 0, 0
+		// One queue, read and write: nobody subscribes to it
+		// automatically, so its messages wait for someone to look.
+		if _, err := b.topics.ensureInternal(topic, 1, protocol.PermRead|protocol.PermWrite, 0); err != nil {
+			return fail(protocol.RespSystemError, "create topic %s: %v", topic, err)
 		}
+		b.log.Info("message used up its retries; stored in the dead letter queue", "group", h.Group,
+			"reconsumeTimes", rec.ReconsumeTimes, "max", maxTimes, "asked", h.DelayLevel)
+	} else if level == 0 {
+		level = 3 + rec.ReconsumeTimes
 	}
-	if _, err := b.topics.ensureInternal(topic, queues, protocol.PermRead|protocol.PermWrite, 0); err != nil {
-		return fail(protocol.RespSystemError, "create topic %s: %v", topic, err)
-	}
-	if _, ok := msg.Properties[protocol.PropertyOriginMessageID]; !ok {
-		origin := h.OriginMsgID
-		if origin == "" {
-			origin = msg.OffsetMsgID()
-		}
-		msg.Properties[protocol.PropertyOriginMessageID] = origin
-	}
-	delete(msg.Properties, protocol.PropertyDelayTimeLevel)
-	msg.Properties[protocol.PropertyCluster] = b.cfg.BrokerClusterName
-	in := store.MessageInput{
-		Topic: topic, QueueID: queueID, Flag: msg.Flag,
-		SysFlag:       msg.SysFlag &^ (protocol.SysFlagBornHostV6 | protocol.SysFlagStoreHostV6),
-		BornTimestamp: msg.BornTimestamp, BornHost: msg.BornHost, StoreHost: b.storeHost,
-		ReconsumeTimes: msg.ReconsumeTimes + 1, Body: msg.Body, Properties: protocol.EncodeProperties(msg.Properties),
-	}
+	props[protocol.PropertyDelayTimeLevel] = strconv.Itoa(int(level))
+	props[protocol.PropertyCluster] = b.cfg.BrokerClusterName
+	in := redelivery(&rec, topic, queueID, props)
+	in.ReconsumeTimes = rec.ReconsumeTimes + 1
 	res := b.store.PutMessage(&in)
 	if !res.Status.Stored() {
-		return fail(protocol.RespSystemError, "store retry message: %s %s", res.Status, res.Remark)
+		return fail(protocol.RespSystemError, "%s: %s", res.Status, res.Remark)
 	}
-	b.log.Debug("message given back", "group", h.Group, "to", topic, "reconsumeTimes", strconv.Itoa(int(in.ReconsumeTimes)))
+	b.log.Debug("message given back", "group", h.Group, "to", topic, "level", level, "reconsumeTimes", in.ReconsumeTimes)
 	return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
+}
+
+// consumeDirectlyHeader is upstream's ConsumeMessageDirectlyResultRequestHeader.
+type consumeDirectlyHeader struct {
+	ConsumerGroup string `ext:"consumerGroup,required"`
+	ClientID      string `ext:"clientId"`
+	MsgID         string `ext:"msgId"`
+	BrokerName    string `ext:"brokerName"`
+}
+
+// handleConsumeDirectly relays CONSUME_MESSAGE_DIRECTLY to one consumer of
+// the group with the record the offset message id names as the body; the
+// consumer runs its listener on it and its answer is returned as it is.
+// This is how consoles resend a dead letter to its group.
+func (b *Broker) handleConsumeDirectly(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
+	var h consumeDirectlyHeader
+	if resp := decodeOrFail(req, &h); resp != nil {
+		return resp, nil
+	}
+	_, phy, err := protocol.DecodeOffsetMsgID(h.MsgID)
+	if err != nil {
+		return remoting.NewResponse(req, protocol.RespSystemError, fmt.Sprintf("msgId %q is not an offset message id: %v", h.MsgID, err)), nil
+	}
+	view, err := b.store.SelectOneMessageByOffset(phy, 0)
+	if err != nil {
+		return remoting.NewResponse(req, protocol.RespSystemError, fmt.Sprintf("no message at offset %d (msgId %s): %v", phy, h.MsgID, err)), nil
+	}
+	body := append([]byte(nil), view.Bytes...)
+	view.Release()
+	ch, ok := b.clients.findConsumer(h.ConsumerGroup, h.ClientID)
+	if !ok {
+		return remoting.NewResponse(req, protocol.RespSystemError, fmt.Sprintf("The Consumer <%s> <%s> not online", h.ConsumerGroup, h.ClientID)), nil
+	}
+	if ch.version < 62 { // V3_1_8_SNAPSHOT
+		return remoting.NewResponse(req, protocol.RespSystemError,
+			fmt.Sprintf("The Consumer <%s> Version <%d> too low to finish, please upgrade it", h.ClientID, ch.version)), nil
+	}
+	ext := make(map[string]string, len(req.ExtFields)+1)
+	for k, v := range req.ExtFields {
+		ext[k] = v
+	}
+	ext["brokerName"] = b.cfg.BrokerName
+	ctx, cancel := context.WithTimeout(context.Background(), consumerRelayTimeout)
+	defer cancel()
+	answer, err := ch.conn.InvokeSync(ctx, remoting.NewRequest(protocol.ReqConsumeMessageDirectly, ext, body))
+	switch {
+	case errors.Is(err, remoting.ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
+		return remoting.NewResponse(req, protocol.RespConsumeMsgTimeout, fmt.Sprintf("consumer %s did not answer: %v", h.ClientID, err)), nil
+	case err != nil:
+		return remoting.NewResponse(req, protocol.RespSystemError, fmt.Sprintf("relay to consumer %s: %v", h.ClientID, err)), nil
+	}
+	resp := remoting.NewResponse(req, answer.Code, answer.Remark)
+	resp.ExtFields, resp.Body = answer.ExtFields, answer.Body
+	return resp, nil
 }

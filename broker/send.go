@@ -14,7 +14,6 @@ import (
 
 // Remarks of features a send may ask for that are not built yet.
 const (
-	remarkNoDelay       = "delayed delivery not implemented yet in RocketGo: messages with a delay level (DELAY property) are refused"
 	remarkNoTransaction = "transactional messages not implemented yet in RocketGo: half messages (TRAN_MSG) are refused"
 )
 
@@ -23,6 +22,7 @@ type sendRequest struct {
 	h     protocol.SendMessageRequestHeader
 	topic protocol.TopicConfig
 	props string // properties to store: the client's plus CLUSTER
+	timer bool   // stored in the timer topic until TIMER_OUT_MS (timersend.go)
 }
 
 // handleSend answers SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
@@ -51,8 +51,8 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 			if err != nil {
 				return remoting.NewResponse(req, protocol.RespMessageIllegal, fmt.Sprintf("batch message %d: %v", len(in.Messages), err)), nil
 			}
-			if _, ok := protocol.LookupProperty(rec.Properties, protocol.PropertyDelayTimeLevel); ok {
-				return remoting.NewResponse(req, protocol.RespMessageIllegal, fmt.Sprintf("batch message %d has a delay level; a batch cannot hold delayed messages", len(in.Messages))), nil
+			if _, ok := protocol.LookupProperty(rec.Properties, protocol.PropertyDelayTimeLevel); ok || hasTimerProperty(rec.Properties) {
+				return remoting.NewResponse(req, protocol.RespMessageIllegal, fmt.Sprintf("batch message %d has a delay level or delivery time; a batch cannot hold delayed messages", len(in.Messages))), nil
 			}
 			in.Messages = append(in.Messages, store.BatchMessage{Flag: rec.Flag, Body: rec.Body, Properties: string(rec.Properties)})
 			body = body[n:]
@@ -70,6 +70,9 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 			Topic: sr.h.Topic, QueueID: sr.h.QueueID, Flag: sr.h.Flag, SysFlag: sr.h.SysFlag,
 			BornTimestamp: sr.h.BornTimestamp, BornHost: bornHost, StoreHost: b.storeHost,
 			ReconsumeTimes: reconsume, Body: req.Body, Properties: sr.props,
+		}
+		if sr.timer {
+			in.Topic, in.QueueID = timerTopic, 0
 		}
 		res = b.store.PutMessage(&in)
 	}
@@ -140,10 +143,8 @@ func (b *Broker) checkSend(conn *remoting.Conn, req *remoting.Command, sr *sendR
 		h.SysFlag&protocol.SysFlagTransactionMask == protocol.SysFlagTransactionPrepared {
 		return fail(protocol.RespNoPermission, "%s", remarkNoTransaction)
 	}
-	if v, ok := protocol.LookupProperty(props, protocol.PropertyDelayTimeLevel); ok {
-		if n, err := strconv.Atoi(string(v)); err == nil && n > 0 {
-			return fail(protocol.RespMessageIllegal, "%s", remarkNoDelay)
-		}
+	if resp := b.checkTimer(req, sr, &props); resp != nil {
+		return resp
 	}
 	if len(req.Body) > b.cfg.MaxMessageSize {
 		return fail(protocol.RespMessageIllegal, "the message body size %d exceeds maxMessageSize %d", len(req.Body), b.cfg.MaxMessageSize)

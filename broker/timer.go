@@ -1,0 +1,376 @@
+package broker
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/store"
+	"github.com/rocketgo/rocketgo/store/jsonfile"
+)
+
+// timerTopic is where 5.x keeps timer messages until they are due
+// (TimerMessageStore.TIMER_TOPIC).
+const timerTopic = protocol.SystemTopicPrefix + "wheel_timer"
+
+// Properties 5.x puts on timer messages (MessageConst).
+const (
+	propertyTimerOutMS     = "TIMER_OUT_MS"     // the delivery time, set by the broker
+	propertyTimerEnqueueMS = "TIMER_ENQUEUE_MS" // when the timer took the record
+	propertyTimerDequeueMS = "TIMER_DEQUEUE_MS" // when the timer let it go
+	propertyTimerRollTimes = "TIMER_ROLL_TIMES" // how often it was copied forward
+)
+
+// Defaults of the timer.
+const (
+	// defaultTimerMaxDelay bounds how far ahead a timer message may ask to
+	// be delivered (upstream's timerMaxDelaySec, 3 days there; RocketGo
+	// serves 40 days).
+	defaultTimerMaxDelay = 40 * 24 * time.Hour
+	// defaultTimerRollWindow is how long a timer record waits in the
+	// commit log before it is copied forward ("rolled"), so a long delay
+	// outlives fileReservedTime (72 h by default) and a restart rescans at
+	// most this much of the timer topic (upstream rolls after 2 days).
+	defaultTimerRollWindow = 24 * time.Hour
+)
+
+// timerService delivers timer messages: messages with TIMER_DELIVER_MS
+// (absolute ms), TIMER_DELAY_SEC or TIMER_DELAY_MS, as RocketMQ 5.x does.
+//
+// The send path (checkTimer) stores such a message in rmq_sys_wheel_timer
+// queue 0 with TIMER_OUT_MS (the delivery time) and REAL_TOPIC/REAL_QID.
+// One goroutine reads that queue in order and keeps, per pending message,
+// only its fire time and where its record is (a 32-byte entry) in a heap;
+// when an entry fires the record is read back and stored in its real
+// topic, or, if its delivery time is further away than the roll window,
+// copied to the end of the timer topic to wait there again.
+//
+// Progress is a checkpoint (timerCheckpoint.json): every record of the
+// timer queue below lowOffset is handled; between lowOffset and
+// scanOffset a record is handled exactly when its fire time is at most
+// doneUntilMs (less than the earliest pending fire time); records from
+// scanOffset on were never read. A restart rescans from lowOffset with
+// that rule, so nothing is lost; duplicates are limited to what was
+// delivered after the last checkpoint.
+type timerService struct {
+	st         *store.Store // set by load
+	log        *slog.Logger
+	now        func() time.Time
+	file       *progressFile
+	maxDelay   time.Duration
+	rollWindow time.Duration
+	retryPause time.Duration
+	kicks      chan struct{}
+
+	// Owned by the run goroutine.
+	q      timerQueue
+	scan   int64           // next queue offset to read
+	resume timerCheckpoint // what the last run had handled
+	final  []byte          // checkpoint at exit, written by persistFinal
+
+	// For runtime info.
+	scanned  atomic.Int64 // t.scan
+	pending  atomic.Int64 // len(t.q)
+	earliest atomic.Int64 // fire time of the heap's top, math.MaxInt64 when empty
+}
+
+// timerCheckpoint is the content of timerCheckpoint.json.
+type timerCheckpoint struct {
+	ScanOffset   int64 `json:"scanOffset"`
+	LowOffset    int64 `json:"lowOffset"`
+	DoneUntilMs  int64 `json:"doneUntilMs"`
+	RollWindowMs int64 `json:"rollWindowMs"`
+}
+
+func newTimerService(configDir string, log *slog.Logger, now func() time.Time) *timerService {
+	t := &timerService{
+		log:        log.With("component", "timer"),
+		now:        now,
+		file:       &progressFile{path: filepath.Join(configDir, "timerCheckpoint.json")},
+		maxDelay:   defaultTimerMaxDelay,
+		rollWindow: defaultTimerRollWindow,
+		retryPause: 100 * time.Millisecond,
+		kicks:      make(chan struct{}, 1),
+	}
+	t.earliest.Store(math.MaxInt64)
+	return t
+}
+
+// load reads the checkpoint; the run goroutine rescans from its low offset.
+func (t *timerService) load(st *store.Store) error {
+	t.st = st
+	t.file.st = st
+	var c timerCheckpoint
+	found, err := jsonfile.Read(t.file.path, &c)
+	if err != nil {
+		return fmt.Errorf("load timer checkpoint: %w", err)
+	}
+	if !found {
+		return nil
+	}
+	if c.LowOffset < 0 || c.ScanOffset < c.LowOffset {
+		return fmt.Errorf("load timer checkpoint %s: lowOffset %d and scanOffset %d are not 0 <= low <= scan", t.file.path, c.LowOffset, c.ScanOffset)
+	}
+	if c.RollWindowMs != t.rollWindow.Milliseconds() {
+		// Fire times below scanOffset were computed with another window:
+		// treat them all as pending (duplicates rather than losses).
+		t.log.Warn("timer roll window changed since the checkpoint; pending timer messages since lowOffset may be delivered twice",
+			"was", time.Duration(c.RollWindowMs)*time.Millisecond, "now", t.rollWindow)
+		c.DoneUntilMs = math.MinInt64
+	}
+	lo, hi := st.MinOffsetInQueue(timerTopic, 0), st.MaxOffsetInQueue(timerTopic, 0)
+	if c.LowOffset < lo {
+		t.log.Error("timer messages expired from the commit log before delivery", "from", c.LowOffset, "to", lo)
+	}
+	if c.ScanOffset > hi {
+		t.log.Error("timer checkpoint is past the end of the timer queue; restarting at the end", "scanOffset", c.ScanOffset, "max", hi)
+		c.ScanOffset = hi
+	}
+	t.resume = c
+	t.scan = min(max(c.LowOffset, lo), hi)
+	t.scanned.Store(t.scan)
+	return nil
+}
+
+// start runs the timer goroutine, owned and stopped by the broker.
+func (t *timerService) start(b *Broker) {
+	interval := time.Duration(b.cfg.FlushDelayOffsetInterval) * time.Millisecond
+	b.goLoop(func() { t.run(interval, b.stop) })
+}
+
+// kick wakes the timer: a record arrived in the timer topic.
+func (t *timerService) kick() {
+	select {
+	case t.kicks <- struct{}{}:
+	default:
+	}
+}
+
+// scanBatch bounds how many records one scan step reads, so firing due
+// entries is not held up by a long backlog.
+const scanBatch = 4096
+
+func (t *timerService) run(persistEvery time.Duration, stop <-chan struct{}) {
+	if persistEvery <= 0 {
+		persistEvery = 10 * time.Second
+	}
+	persist := time.NewTicker(persistEvery)
+	defer persist.Stop()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	defer func() { t.final = t.checkpoint() }()
+	for {
+		more := t.scanSome(scanBatch)
+		wait, pending := t.fireDue(stop)
+		t.publish()
+		var due <-chan time.Time
+		if more {
+			wait, pending = 0, true
+		}
+		if pending {
+			timer.Reset(wait)
+			due = timer.C
+		}
+		select {
+		case <-stop:
+			return
+		case <-persist.C:
+			if err := t.file.offer(t.checkpoint()); err != nil {
+				t.log.Error("persist timer checkpoint", "err", err)
+			}
+		case <-t.kicks:
+		case <-due:
+		}
+		timer.Stop()
+	}
+}
+
+// scanSome reads up to limit new records of the timer queue into the heap
+// and reports whether more are waiting.
+func (t *timerService) scanSome(limit int) bool {
+	for n := 0; n < limit; {
+		res, err := t.st.GetMessage("", timerTopic, 0, t.scan, 256, 0, nil)
+		if err != nil {
+			return false
+		}
+		if len(res.Messages) == 0 {
+			if res.NextBeginOffset == t.scan {
+				return false
+			}
+			switch res.Status {
+			case store.NoMessageInQueue, store.OffsetOverflowOne, store.NoMatchedLogicQueue:
+				return false
+			}
+			t.log.Error("timer queue offset moved; messages in between are lost", "from", t.scan, "to", res.NextBeginOffset, "status", res.Status.String())
+			t.scan = res.NextBeginOffset
+			continue
+		}
+		for i, raw := range res.Messages {
+			t.enqueue(raw, res.QueueOffsets[i])
+		}
+		n += len(res.Messages)
+		t.scan = max(t.scan, res.NextBeginOffset)
+		res.Release()
+	}
+	return true
+}
+
+// enqueue adds one timer record to the heap, unless the last run handled it.
+func (t *timerService) enqueue(raw []byte, qoff int64) {
+	rec, err := protocol.ParseMessageRecord(raw)
+	if err != nil {
+		t.log.Error("unreadable timer record skipped", "queueOffset", qoff, "err", err)
+		return
+	}
+	fire := t.fireAt(timerDeliverTime(&rec), rec.StoreTimestamp)
+	if qoff < t.resume.ScanOffset && fire <= t.resume.DoneUntilMs {
+		return
+	}
+	t.q.push(timerEntry{fireAt: fire, qoff: qoff, phy: rec.PhysicalOffset, size: rec.TotalSize})
+}
+
+// timerDeliverTime is a timer record's TIMER_OUT_MS; a record without one
+// (not written by checkTimer) is due at once.
+func timerDeliverTime(rec *protocol.MessageRecord) int64 {
+	if v, ok := protocol.LookupProperty(rec.Properties, propertyTimerOutMS); ok {
+		if at, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return at
+		}
+	}
+	return rec.StoreTimestamp
+}
+
+// fireAt is when an entry is looked at again: its delivery time, or the
+// end of the roll window after it was stored, whichever is sooner. It
+// depends on the record only, so a restart computes the same.
+func (t *timerService) fireAt(deliverAt, storeTs int64) int64 {
+	return min(deliverAt, storeTs+t.rollWindow.Milliseconds())
+}
+
+// fireDue handles every entry whose fire time has come and returns how
+// long until the next one (pending false when none is left).
+func (t *timerService) fireDue(stop <-chan struct{}) (wait time.Duration, pending bool) {
+	for i := 0; ; i++ {
+		e, ok := t.q.peek()
+		if !ok {
+			return 0, false
+		}
+		now := t.now().UnixMilli()
+		if e.fireAt > now {
+			return time.Duration(e.fireAt-now) * time.Millisecond, true
+		}
+		if i%256 == 255 {
+			select {
+			case <-stop:
+				return 0, false
+			default:
+			}
+		}
+		t.q.pop()
+		if !t.fire(e, now) {
+			t.q.push(e)
+			return t.retryPause, true
+		}
+	}
+}
+
+// fire delivers an entry's record to its real topic, or rolls it when its
+// delivery time is still ahead. It returns false when the put should be
+// retried.
+func (t *timerService) fire(e timerEntry, now int64) bool {
+	view, err := t.st.SelectOneMessageByOffset(e.phy, int(e.size))
+	if err != nil {
+		if !t.st.IsOpen() {
+			return false
+		}
+		t.log.Error("timer record gone from the commit log before delivery; dropped", "queueOffset", e.qoff, "phyOffset", e.phy, "err", err)
+		return true
+	}
+	defer view.Release()
+	rec, err := protocol.ParseMessageRecord(view.Bytes)
+	if err != nil {
+		t.log.Error("unreadable timer record dropped", "queueOffset", e.qoff, "err", err)
+		return true
+	}
+	props := protocol.ParseProperties(rec.Properties)
+	props[propertyTimerEnqueueMS] = strconv.FormatInt(rec.StoreTimestamp, 10)
+	props[propertyTimerDequeueMS] = strconv.FormatInt(now, 10)
+	if timerDeliverTime(&rec) > now {
+		rolls, _ := strconv.Atoi(props[propertyTimerRollTimes])
+		props[propertyTimerRollTimes] = strconv.Itoa(rolls + 1)
+		in := redelivery(&rec, timerTopic, 0, props)
+		return putRedelivery(t.log, t.st, &in, "timer", "roll", "queueOffset", e.qoff)
+	}
+	topic := props[protocol.PropertyRealTopic]
+	queueID, err := strconv.ParseInt(props[protocol.PropertyRealQueueID], 10, 32)
+	if topic == "" || err != nil || topic == protocol.TopicTransHalf {
+		t.log.Error("timer message without a usable real topic dropped", "queueOffset", e.qoff,
+			"realTopic", topic, "realQueueId", props[protocol.PropertyRealQueueID])
+		return true
+	}
+	// 5.x takes REAL_TOPIC and REAL_QID off the delivered copy.
+	delete(props, protocol.PropertyRealTopic)
+	delete(props, protocol.PropertyRealQueueID)
+	in := redelivery(&rec, topic, int32(queueID), props)
+	return putRedelivery(t.log, t.st, &in, "timer", "deliver", "queueOffset", e.qoff)
+}
+
+// checkpoint encodes the progress (see timerService).
+func (t *timerService) checkpoint() []byte {
+	c := timerCheckpoint{ScanOffset: t.scan, RollWindowMs: t.rollWindow.Milliseconds()}
+	c.LowOffset = t.q.minQueueOffset(t.scan)
+	c.DoneUntilMs = math.MaxInt64
+	if e, ok := t.q.peek(); ok {
+		c.DoneUntilMs = e.fireAt - 1
+	}
+	if t.scan < t.resume.ScanOffset {
+		// Still rescanning what the last run had read: its rule holds
+		// for the records not reached yet.
+		c.ScanOffset = t.resume.ScanOffset
+		c.DoneUntilMs = min(c.DoneUntilMs, t.resume.DoneUntilMs)
+	}
+	if c.LowOffset == c.ScanOffset {
+		c.DoneUntilMs = 0 // nothing between: the rule is void
+	}
+	b, _ := json.Marshal(&c) // plain integers: cannot fail
+	return b
+}
+
+// publish copies what runtime info shows.
+func (t *timerService) publish() {
+	t.scanned.Store(t.scan)
+	t.pending.Store(int64(len(t.q)))
+	if e, ok := t.q.peek(); ok {
+		t.earliest.Store(e.fireAt)
+	} else {
+		t.earliest.Store(math.MaxInt64)
+	}
+}
+
+// runningStats adds upstream 5.x's timer figures that RocketGo measures:
+// timerOffsetBehind (timer records not read yet) and timerReadBehind (ms
+// the earliest pending message is overdue).
+func (t *timerService) runningStats(m map[string]string) {
+	behind := max(t.st.MaxOffsetInQueue(timerTopic, 0)-t.scanned.Load(), 0)
+	m["timerOffsetBehind"] = strconv.FormatInt(behind, 10)
+	late := int64(0)
+	if e := t.earliest.Load(); e != math.MaxInt64 {
+		late = max(t.now().UnixMilli()-e, 0)
+	}
+	m["timerReadBehind"] = strconv.FormatInt(late, 10)
+}
+
+// persistFinal writes the checkpoint taken when the run goroutine ended,
+// once the store has been closed (and so flushed).
+func (t *timerService) persistFinal() error {
+	if t.final == nil {
+		return nil
+	}
+	return t.file.write(t.final)
+}

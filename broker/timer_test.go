@@ -1,0 +1,329 @@
+package broker
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/store"
+)
+
+func TestTimerQueueOrder(t *testing.T) {
+	var q timerQueue
+	var want []timerEntry
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 5000 {
+		e := timerEntry{fireAt: r.Int64N(100), qoff: int64(i)}
+		q.push(e)
+		want = append(want, e)
+		if r.IntN(3) == 0 { // interleave pops
+			slices.SortFunc(want, func(a, b timerEntry) int {
+				if a.fireAt != b.fireAt {
+					return int(a.fireAt - b.fireAt)
+				}
+				return int(a.qoff - b.qoff)
+			})
+			if got := q.pop(); got != want[0] {
+				t.Fatalf("pop %+v, want %+v", got, want[0])
+			}
+			want = want[1:]
+		}
+	}
+	if lo := q.minQueueOffset(math.MaxInt64); lo != slices.MinFunc(want, func(a, b timerEntry) int { return int(a.qoff - b.qoff) }).qoff {
+		t.Fatalf("minQueueOffset %d", lo)
+	}
+	prev := timerEntry{fireAt: -1}
+	for len(q) > 0 {
+		e := q.pop()
+		if e.fireAt < prev.fireAt || e.fireAt == prev.fireAt && e.qoff < prev.qoff {
+			t.Fatalf("%+v popped after %+v", e, prev)
+		}
+		prev = e
+	}
+}
+
+func TestTimerCheckpointRule(t *testing.T) {
+	tm := newTimerService(t.TempDir(), testLogger(), time.Now)
+	decode := func() timerCheckpoint {
+		var c timerCheckpoint
+		if err := json.Unmarshal(tm.checkpoint(), &c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tm.scan = 10
+	if c := decode(); c.LowOffset != 10 || c.ScanOffset != 10 || c.DoneUntilMs != 0 {
+		t.Fatalf("empty timer checkpoint %+v", c)
+	}
+	tm.q.push(timerEntry{fireAt: 500, qoff: 7})
+	tm.q.push(timerEntry{fireAt: 300, qoff: 8})
+	if c := decode(); c.LowOffset != 7 || c.ScanOffset != 10 || c.DoneUntilMs != 299 {
+		t.Fatalf("checkpoint %+v", c)
+	}
+	// Still rescanning what the last run had read: its scan offset and
+	// (lower) done time hold.
+	tm.resume = timerCheckpoint{ScanOffset: 20, LowOffset: 5, DoneUntilMs: 100}
+	if c := decode(); c.LowOffset != 7 || c.ScanOffset != 20 || c.DoneUntilMs != 100 {
+		t.Fatalf("checkpoint while rescanning %+v", c)
+	}
+}
+
+// timerProps are the properties checkSend gives a timer message.
+func sendTimed(t testing.TB, b *Broker, c *remoting.Client, topic, key string, props map[string]string) *remoting.Command {
+	t.Helper()
+	all := map[string]string{protocol.PropertyUniqClientMessageID: key}
+	for k, v := range props {
+		all[k] = v
+	}
+	return call(t, c, b.Addr(), sendReq(topic, 0, []byte("body-"+key), all))
+}
+
+func storedAt(t testing.TB, b *Broker, resp *remoting.Command) *protocol.MessageExt {
+	t.Helper()
+	mustCode(t, resp, protocol.RespSuccess)
+	_, phy, err := protocol.DecodeOffsetMsgID(resp.ExtFields["msgId"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.store.LookMessageByOffset(phy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestTimerMessages(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.MessageDelayLevel = "1s"
+	b := startBroker(t, cfg)
+	c := newClient(t)
+	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+	now := time.Now()
+	timed := map[string]map[string]string{
+		"T1": {protocol.PropertyTimerDelayMS: "1500"},
+		"T2": {protocol.PropertyTimerDelaySec: "1"},
+		"T3": {protocol.PropertyTimerDeliverMS: strconv.FormatInt(now.Add(1200*time.Millisecond).UnixMilli(), 10)},
+		// TIMER_DELAY_SEC is read first.
+		"T4": {protocol.PropertyTimerDelaySec: "1", protocol.PropertyTimerDeliverMS: strconv.FormatInt(now.Add(time.Hour).UnixMilli(), 10)},
+	}
+	for key, props := range timed {
+		m := storedAt(t, b, sendTimed(t, b, c, "Timed", key, props))
+		if m.Topic != timerTopic || m.QueueID != 0 || m.Property(protocol.PropertyRealTopic) != "Timed" ||
+			m.Property(protocol.PropertyRealQueueID) != "0" || m.Property(propertyTimerOutMS) == "" {
+			t.Fatalf("%s stored as %s/%d %v", key, m.Topic, m.QueueID, m.Properties)
+		}
+	}
+	// Due already: stored as a plain message.
+	past := storedAt(t, b, sendTimed(t, b, c, "Timed", "P1", map[string]string{protocol.PropertyTimerDeliverMS: strconv.FormatInt(now.Add(-time.Minute).UnixMilli(), 10)}))
+	if past.Topic != "Timed" || past.Property(propertyTimerOutMS) != "" {
+		t.Fatalf("past delivery time stored as %s %v", past.Topic, past.Properties)
+	}
+	// A delay level wins; the timer properties go.
+	lv := storedAt(t, b, sendTimed(t, b, c, "Timed", "L1", map[string]string{protocol.PropertyDelayTimeLevel: "1", protocol.PropertyTimerDelaySec: "100"}))
+	if lv.Topic != store.ScheduleTopic || lv.Property(protocol.PropertyTimerDelaySec) != "" {
+		t.Fatalf("delay level with timer properties stored as %s %v", lv.Topic, lv.Properties)
+	}
+	// 40 days ahead is accepted and waits.
+	far := storedAt(t, b, sendTimed(t, b, c, "Timed", "F1", map[string]string{protocol.PropertyTimerDelaySec: strconv.Itoa(40 * 86400)}))
+	if far.Topic != timerTopic {
+		t.Fatalf("40-day timer stored in %s", far.Topic)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		resp   *remoting.Command
+		code   int32
+		remark string
+	}{
+		{"beyond the max delay", sendTimed(t, b, c, "Timed", "X1", map[string]string{protocol.PropertyTimerDelayMS: ms(41 * 24 * time.Hour)}), protocol.RespMessageIllegal, "max delay"},
+		{"not a number", sendTimed(t, b, c, "Timed", "X2", map[string]string{protocol.PropertyTimerDelaySec: "soon"}), protocol.RespMessageIllegal, "not a number"},
+		{"the timer topic itself", sendTimed(t, b, c, timerTopic, "X3", nil), protocol.RespNoPermission, "forbidden"},
+	} {
+		if tc.resp.Code != tc.code || !strings.Contains(tc.resp.Remark, tc.remark) {
+			t.Errorf("%s: code %d remark %q, want %d with %q", tc.name, tc.resp.Code, tc.resp.Remark, tc.code, tc.remark)
+		}
+	}
+
+	waitFor(t, 10*time.Second, "timer messages delivered", func() bool { return b.store.MaxOffsetInQueue("Timed", 0) == 6 })
+	for _, m := range readQueue(t, b.store, "Timed", 0) {
+		key := m.UniqKey()
+		if timed[key] == nil {
+			continue
+		}
+		out, err := strconv.ParseInt(m.Property(propertyTimerOutMS), 10, 64)
+		if err != nil || m.StoreTimestamp < out {
+			t.Errorf("%s delivered at %d, TIMER_OUT_MS %q", key, m.StoreTimestamp, m.Property(propertyTimerOutMS))
+		}
+		if _, ok := m.Properties[protocol.PropertyRealTopic]; ok || m.Property(propertyTimerEnqueueMS) == "" ||
+			m.Property(propertyTimerDequeueMS) == "" || string(m.Body) != "body-"+key {
+			t.Errorf("delivered %s: %v", key, m.Properties)
+		}
+	}
+	waitFor(t, 5*time.Second, "one message left in the timer", func() bool { return b.timer.pending.Load() == 1 })
+	info := runtimeInfo(t, c, b.Addr())
+	if info["timerOffsetBehind"] != "0" || info["timerReadBehind"] != "0" {
+		t.Errorf("timer runtime info %q %q", info["timerOffsetBehind"], info["timerReadBehind"])
+	}
+}
+
+// TestTimerRollsAndSurvivesRestart: with a one-second roll window every
+// message is copied forward at least once, and a restart in the middle of
+// delivery loses none and repeats none.
+func TestTimerRollsAndSurvivesRestart(t *testing.T) {
+	const n = 1000
+	cfg := testConfig(t.TempDir())
+	cfg.FlushDelayOffsetInterval = 50
+	start := func() *Broker {
+		b, err := New(cfg, WithLogger(testLogger()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.timer.rollWindow = time.Second
+		if err := b.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	b := start()
+	c := newClient(t)
+	base := time.Now().Add(4 * time.Second).UnixMilli()
+	for i := range n {
+		at := strconv.FormatInt(base+int64(i), 10)
+		m := storedAt(t, b, sendTimed(t, b, c, "Rolled", fmt.Sprintf("K%04d", i), map[string]string{protocol.PropertyTimerDeliverMS: at}))
+		if m.Topic != timerTopic {
+			t.Fatalf("sending took too long: message %d is already due", i)
+		}
+	}
+	sendTimed(t, b, c, "Rolled", "FAR", map[string]string{protocol.PropertyTimerDelaySec: strconv.Itoa(40 * 86400)})
+	waitFor(t, 20*time.Second, "some deliveries", func() bool { return b.store.MaxOffsetInQueue("Rolled", 0) >= 100 })
+	shutdown(t, b)
+
+	b = start()
+	defer shutdown(t, b)
+	waitFor(t, 20*time.Second, "all delivered after the restart", func() bool { return b.store.MaxOffsetInQueue("Rolled", 0) >= n })
+	waitFor(t, 5*time.Second, "only the far message pending", func() bool { return b.timer.pending.Load() == 1 })
+	seen := map[string]int{}
+	rolled := 0
+	for _, m := range readQueue(t, b.store, "Rolled", 0) {
+		seen[m.UniqKey()]++
+		out, _ := strconv.ParseInt(m.Property(propertyTimerOutMS), 10, 64)
+		if m.StoreTimestamp < out {
+			t.Errorf("%s delivered %d ms early", m.UniqKey(), out-m.StoreTimestamp)
+		}
+		if m.Property(propertyTimerRollTimes) != "" {
+			rolled++
+		}
+	}
+	if seen["FAR"] != 0 {
+		t.Errorf("the 40-day message was delivered")
+	}
+	for i := range n {
+		if k := fmt.Sprintf("K%04d", i); seen[k] != 1 {
+			t.Errorf("%s delivered %d times", k, seen[k])
+		}
+	}
+	if rolled < n/2 {
+		t.Errorf("only %d of %d messages were rolled with a 1 s window", rolled, n)
+	}
+}
+
+// TestTimerFortyDays drives the timer over a store on a fake clock: a
+// message 40 days ahead is copied forward once a day (so its record never
+// outlives the commit log's retention), survives a restart in the middle,
+// and is delivered when the 40th day comes, not an hour before.
+func TestTimerFortyDays(t *testing.T) {
+	var clock atomic.Int64
+	t0 := time.Now()
+	clock.Store(t0.UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	advance := func(d time.Duration) { clock.Add(int64(d)) }
+	dir := t.TempDir()
+
+	type running struct {
+		st   *store.Store
+		tm   *timerService
+		stop chan struct{}
+		done chan struct{}
+	}
+	open := func() *running {
+		r := &running{stop: make(chan struct{}), done: make(chan struct{})}
+		r.tm = newTimerService(filepath.Join(dir, "config"), testLogger(), now)
+		o := store.DefaultOptions(dir)
+		o.MappedFileSizeCommitLog = 1 << 20
+		o.MappedFileSizeConsumeQueue = 1000 * 20
+		o.MaxHashSlotNum, o.MaxIndexNum = 1024, 4096
+		o.CleanResourceInterval = int(time.Hour / time.Millisecond)
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Now = now
+		o.MessageArrived = func(a store.Arrival) {
+			if a.Topic == timerTopic {
+				r.tm.kick()
+			}
+		}
+		st, err := store.Open(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.st = st
+		if err := r.tm.load(st); err != nil {
+			t.Fatal(err)
+		}
+		go func() { r.tm.run(time.Hour, r.stop); close(r.done) }()
+		return r
+	}
+	closeRun := func(r *running) {
+		close(r.stop)
+		<-r.done
+		if err := r.st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.tm.persistFinal(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	r := open()
+	deliverAt := t0.Add(40 * 24 * time.Hour).UnixMilli()
+	props := map[string]string{propertyTimerOutMS: strconv.FormatInt(deliverAt, 10), protocol.PropertyRealTopic: "Far",
+		protocol.PropertyRealQueueID: "0", protocol.PropertyUniqClientMessageID: "FAR"}
+	if res := r.st.PutMessage(&store.MessageInput{Topic: timerTopic, Body: []byte("forty days"), Properties: protocol.EncodeProperties(props)}); !res.Status.Stored() {
+		t.Fatalf("put: %v", res.Status)
+	}
+	for day := 1; day < 40; day++ {
+		advance(24 * time.Hour)
+		r.tm.kick()
+		waitFor(t, 5*time.Second, fmt.Sprintf("roll on day %d", day), func() bool {
+			return r.st.MaxOffsetInQueue(timerTopic, 0) == int64(day)+1
+		})
+		if day == 20 {
+			closeRun(r)
+			r = open()
+		}
+	}
+	// An hour before: the last copy waits for the delivery time itself.
+	advance(23 * time.Hour)
+	r.tm.kick()
+	if e := r.tm.earliest.Load(); e != deliverAt || r.st.MaxOffsetInQueue("Far", 0) != 0 {
+		t.Fatalf("on day 39 the timer waits for %d (delivery at %d); delivered: %d", e, deliverAt, r.st.MaxOffsetInQueue("Far", 0))
+	}
+	advance(time.Hour)
+	r.tm.kick()
+	waitFor(t, 5*time.Second, "delivery on day 40", func() bool { return r.st.MaxOffsetInQueue("Far", 0) == 1 })
+	m := readQueue(t, r.st, "Far", 0)[0]
+	if string(m.Body) != "forty days" || m.Property(propertyTimerRollTimes) != "39" || m.StoreTimestamp < deliverAt {
+		t.Fatalf("delivered %q rolls %s at %d (due %d)", m.Body, m.Property(propertyTimerRollTimes), m.StoreTimestamp, deliverAt)
+	}
+	closeRun(r)
+}
