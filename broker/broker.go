@@ -35,6 +35,7 @@ type Broker struct {
 	clients *clientTable
 	locks   *queueLocks
 	holds   *pullHolds
+	trans   *transactions // transactional messages (transaction*.go)
 
 	// schedule and timer deliver delayed messages (schedule.go, timer.go).
 	schedule *scheduleService
@@ -112,6 +113,7 @@ func New(cfg config.Broker, opts ...Option) (*Broker, error) {
 	}
 	b.schedule = newScheduleService(levels, dir, b.log, b.now)
 	b.timer = newTimerService(dir, b.log, b.now)
+	b.trans = newTransactions(b)
 	b.pools = newPools(&cfg)
 	return b, nil
 }
@@ -183,6 +185,9 @@ func (b *Broker) Start() (err error) {
 	if err := b.timer.load(st); err != nil {
 		return err
 	}
+	if err := b.trans.start(); err != nil {
+		return err
+	}
 
 	b.main = b.newServer(b.cfg.ListenPort)
 	fastPort := 0
@@ -190,8 +195,6 @@ func (b *Broker) Start() (err error) {
 		fastPort = b.cfg.ListenPort - 2
 	}
 	b.fast = b.newServer(fastPort)
-	b.registerHandlers(b.main, true)
-	b.registerHandlers(b.fast, false)
 	if err := b.main.Start(); err != nil {
 		return fmt.Errorf("broker listen: %w", err)
 	}
@@ -226,6 +229,13 @@ func (b *Broker) Start() (err error) {
 	b.goLoop(b.notifyLoop)
 	b.schedule.start(b)
 	b.timer.start(b)
+	b.goLoop(b.trans.checkLoop)
+	// Handlers go in last: they read what Start set above (storeHost, addr,
+	// nsClient, the services), and installing them publishes those writes
+	// to the connections already accepted. A request that beats them gets
+	// REQUEST_CODE_NOT_SUPPORTED; nobody knows a port-0 address yet.
+	b.registerHandlers(b.main, true)
+	b.registerHandlers(b.fast, false)
 	b.log.Info("broker started", "name", b.cfg.BrokerName, "cluster", b.cfg.BrokerClusterName, "addr", b.addr,
 		"fastAddr", b.fast.Addr().String(), "store", b.cfg.StorePathRootDir, "namesrv", b.nsAddrs)
 	return nil
@@ -346,6 +356,7 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("broker loops still running: %w", ctx.Err()))
 		}
 		b.nsClient.Close()
+		b.trans.persistOffsets() // after the handlers and the check loop stopped
 		if err := b.offsets.persist(true); err != nil {
 			errs = append(errs, err)
 		}

@@ -205,7 +205,7 @@ func TestBadInputAnswers(t *testing.T) {
 		{"oversized body", sendReq(cfg.BrokerName, 0, make([]byte, cfg.MaxMessageSize+1), nil), protocol.RespMessageIllegal, "maxMessageSize"},
 		{"queue out of range", sendReq(cfg.BrokerName, 7, []byte("x"), nil), protocol.RespSystemError, "queueId[7] is illegal"},
 		{"timer beyond the max delay", sendReq(cfg.BrokerName, 0, []byte("x"), map[string]string{protocol.PropertyTimerDelaySec: "4000000"}), protocol.RespMessageIllegal, "max delay"},
-		{"transaction half message", sendReq(cfg.BrokerName, 0, []byte("x"), map[string]string{protocol.PropertyTransactionPrepared: "true"}), protocol.RespNoPermission, "transactional messages not implemented yet"},
+		{"delayed transaction half message", sendReq(cfg.BrokerName, 0, []byte("x"), map[string]string{protocol.PropertyTransactionPrepared: "true", protocol.PropertyDelayTimeLevel: "3"}), protocol.RespMessageIllegal, "transactional messages cannot be delayed"},
 		{"pull of a nonexistent queue", pullReq("cg", cfg.BrokerName, 99, 0, 0, 0, "*"), protocol.RespSystemError, "queueId[99] is illegal"},
 		{"pull of an unknown topic", pullReq("cg", "NoSuchTopic", 0, 0, 0, 0, "*"), protocol.RespTopicNotExist, "not exist"},
 		{"pull with a malformed SQL92 expression", func() *remoting.Command {

@@ -121,10 +121,3 @@ func (b *Broker) handleViewMessage(_ *remoting.Conn, req *remoting.Command) (*re
 	resp.Release = v.Release
 	return resp, nil
 }
-
-// handleEndTransaction answers END_TRANSACTION (normally oneway): half
-// messages are never accepted, so there is nothing to commit.
-func (b *Broker) handleEndTransaction(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
-	b.log.Warn("END_TRANSACTION received; transactions are not implemented yet", "ext", req.ExtFields)
-	return remoting.NewResponse(req, protocol.RespSystemError, remarkNoTransaction), nil
-}

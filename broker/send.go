@@ -12,17 +12,13 @@ import (
 	"github.com/rocketgo/rocketgo/store"
 )
 
-// Remarks of features a send may ask for that are not built yet.
-const (
-	remarkNoTransaction = "transactional messages not implemented yet in RocketGo: half messages (TRAN_MSG) are refused"
-)
-
 // sendRequest is a decoded send with what the checks resolved.
 type sendRequest struct {
 	h     protocol.SendMessageRequestHeader
 	topic protocol.TopicConfig
 	props string // properties to store: the client's plus CLUSTER
 	timer bool   // stored in the timer topic until TIMER_OUT_MS (timersend.go)
+	half  bool   // a prepared transactional message (transaction.go)
 }
 
 // handleSend answers SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
@@ -51,6 +47,9 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 			if err != nil {
 				return remoting.NewResponse(req, protocol.RespMessageIllegal, fmt.Sprintf("batch message %d: %v", len(in.Messages), err)), nil
 			}
+			if isHalf(rec.Properties, 0) {
+				return remoting.NewResponse(req, protocol.RespMessageIllegal, fmt.Sprintf("batch message %d: %s", len(in.Messages), remarkTxBatch)), nil
+			}
 			if _, ok := protocol.LookupProperty(rec.Properties, protocol.PropertyDelayTimeLevel); ok || hasTimerProperty(rec.Properties) {
 				return remoting.NewResponse(req, protocol.RespMessageIllegal, fmt.Sprintf("batch message %d has a delay level or delivery time; a batch cannot hold delayed messages", len(in.Messages))), nil
 			}
@@ -70,6 +69,9 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 			Topic: sr.h.Topic, QueueID: sr.h.QueueID, Flag: sr.h.Flag, SysFlag: sr.h.SysFlag,
 			BornTimestamp: sr.h.BornTimestamp, BornHost: bornHost, StoreHost: b.storeHost,
 			ReconsumeTimes: reconsume, Body: req.Body, Properties: sr.props,
+		}
+		if sr.half {
+			return b.trans.prepare(req, &sr, &in), nil
 		}
 		if sr.timer {
 			in.Topic, in.QueueID = timerTopic, 0
@@ -139,9 +141,10 @@ func (b *Broker) checkSend(conn *remoting.Conn, req *remoting.Command, sr *sendR
 	if resp := b.checkRetry(req, sr, &props); resp != nil {
 		return resp
 	}
-	if v, ok := protocol.LookupProperty(props, protocol.PropertyTransactionPrepared); ok && strings.EqualFold(string(v), "true") ||
-		h.SysFlag&protocol.SysFlagTransactionMask == protocol.SysFlagTransactionPrepared {
-		return fail(protocol.RespNoPermission, "%s", remarkNoTransaction)
+	if isHalf(props, h.SysFlag) {
+		if resp := b.checkHalf(req, sr, props); resp != nil {
+			return resp
+		}
 	}
 	if resp := b.checkTimer(req, sr, &props); resp != nil {
 		return resp

@@ -63,6 +63,7 @@ func storeOptions(cfg *config.Broker, log *slog.Logger, arrived func(store.Arriv
 // the fast port as upstream shares its executors.
 type pools struct {
 	send, pull, query, admin, client, heartbeat, consumer *remoting.Pool
+	endTx                                                 *remoting.Pool // END_TRANSACTION, apart from sends as upstream
 }
 
 func newPools(cfg *config.Broker) pools {
@@ -74,6 +75,7 @@ func newPools(cfg *config.Broker) pools {
 		client:    remoting.NewPool("broker-client", cfg.ClientManageThreadPoolNums, cfg.ClientManagerThreadPoolQueueCapacity),
 		heartbeat: remoting.NewPool("broker-heartbeat", cfg.HeartbeatThreadPoolNums, cfg.HeartbeatThreadPoolQueueCapacity),
 		consumer:  remoting.NewPool("broker-consumer", cfg.ConsumerManageThreadPoolNums, cfg.ConsumerManagerThreadPoolQueueCapacity),
+		endTx:     remoting.NewPool("broker-end-transaction", cfg.EndTransactionThreadPoolNums, cfg.EndTransactionPoolQueueCapacity),
 	}
 }
 
@@ -100,7 +102,7 @@ func (b *Broker) registerHandlers(s *remoting.Server, mainPort bool) {
 	s.Handle(protocol.ReqUpdateConsumerOffset, p.consumer, b.handleUpdateOffset)
 	s.Handle(protocol.ReqQueryConsumerOffset, p.consumer, b.handleQueryOffset)
 
-	s.Handle(protocol.ReqEndTransaction, p.send, b.handleEndTransaction)
+	s.Handle(protocol.ReqEndTransaction, p.endTx, b.handleEndTransaction)
 
 	s.HandleDefault(p.admin, b.handleAdmin)
 	s.OnConnClose(b.connClosed)
