@@ -171,8 +171,12 @@ func (b *bodies) listener() client.ConcurrentListener {
 	}
 }
 
+// fastDelays makes every delay level one second, so retries (which go
+// through the delay levels) come back within a test's patience.
+var fastDelays = map[string]string{"messageDelayLevel": strings.TrimSpace(strings.Repeat("1s ", 18))}
+
 func TestE2E(t *testing.T) {
-	c := startCluster(t, nil)
+	c := startCluster(t, fastDelays)
 	ctx := context.Background()
 
 	t.Run("quickstart with an auto-created topic", func(t *testing.T) {
@@ -433,6 +437,31 @@ func TestE2E(t *testing.T) {
 		res, err := pc.Pull(ctx, qs[0], client.ByTag("*"), 0, 32)
 		if err != nil || res.Status != client.PullFound || string(res.Messages[0].Body) != "poison" {
 			t.Fatalf("DLQ pull: %v %v", res, err)
+		}
+	})
+
+	t.Run("scheduled", func(t *testing.T) {
+		c.createTopic(t, "E2EDelay", 1)
+		p := c.producer(t, "e2e-delay-p")
+		arrived := make(chan time.Time, 1)
+		c.consumer(t, client.PushConsumerOptions{Group: "e2e-delay", ConsumeFrom: client.ConsumeFromFirstOffset,
+			Listener: func(context.Context, []*client.MessageExt) (client.ConsumeResult, error) {
+				arrived <- time.Now()
+				return client.ConsumeSuccess, nil
+			}}, "E2EDelay", client.ByTag("*"))
+		m := client.NewMessage("E2EDelay", "", []byte("later"))
+		client.SetDelayLevel(m, 2) // one second on this broker
+		sent := time.Now()
+		if _, err := p.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case at := <-arrived:
+			if d := at.Sub(sent); d < 900*time.Millisecond {
+				t.Errorf("a level-2 message arrived after %v", d)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("the delayed message never arrived")
 		}
 	})
 

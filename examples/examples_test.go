@@ -108,7 +108,8 @@ func count(lines []string, substr string) int {
 func TestExamples(t *testing.T) {
 	home = t.TempDir()
 	ns := testcluster.StartNamesrv(t, nil)
-	testcluster.StartBroker(t, []string{ns.Addr}, nil)
+	// Delay level 3 (the scheduled example's) becomes one second.
+	testcluster.StartBroker(t, []string{ns.Addr}, map[string]string{"messageDelayLevel": strings.TrimSpace(strings.Repeat("1s ", 18))})
 	n := []string{"-n", ns.Addr}
 	args := func(extra ...string) []string { return append(append([]string{}, n...), extra...) }
 
@@ -155,6 +156,16 @@ func TestExamples(t *testing.T) {
 			args("-t", "FilterTopic")...)
 		if count(got, "tags=TagB") != 0 {
 			t.Errorf("TagB passed:\n%s", strings.Join(got, "\n"))
+		}
+	})
+	t.Run("filter by SQL92", func(t *testing.T) {
+		run(t, build(t, "./examples/filter/producer"), args("-t", "SQLTopic", "-c", "9")...)
+		got := runUntil(t, build(t, "./examples/filter/consumer"), func(l []string) bool { return count(l, "Receive New Message") == 4 },
+			args("-t", "SQLTopic", "-g", "sql-example", "-sql", "-e", "a between 0 and 3")...)
+		for _, want := range []string{"body=Hello RocketMQ 0", "body=Hello RocketMQ 3"} {
+			if count(got, want) != 1 {
+				t.Errorf("missing %q:\n%s", want, strings.Join(got, "\n"))
+			}
 		}
 	})
 	t.Run("broadcast", func(t *testing.T) {

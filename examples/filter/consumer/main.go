@@ -16,6 +16,7 @@ func main() {
 	topic := flag.String("t", "TopicTest", "topic")
 	expr := flag.String("e", "TagA || TagC", "tag expression, or SQL92 expression with -sql")
 	sql := flag.Bool("sql", false, "-e is a SQL92 expression")
+	group := flag.String("g", "CID_EXAMPLE", "consumer group")
 	flag.Parse()
 
 	sel := client.ByTag(*expr)
@@ -26,7 +27,7 @@ func main() {
 	defer stop()
 	cli.RunConsumer(ctx, client.PushConsumerOptions{
 		ClientOptions: cli.Options(*ns),
-		Group:         "CID_EXAMPLE",
+		Group:         *group,
 		ConsumeFrom:   client.ConsumeFromFirstOffset,
 		Listener:      cli.PrintAll,
 	}, *topic, sel, "Consumer Started.")
