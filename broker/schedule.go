@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -333,18 +334,21 @@ type progressFile struct {
 	path string
 	st   *store.Store
 
-	pending []byte // offered but not yet durable
-	mark    int64  // commit log end when pending was offered
-	written []byte // last content written
+	mu      sync.Mutex // the writer loop and Shutdown (if it gave up waiting)
+	pending []byte     // offered but not yet durable
+	mark    int64      // commit log end when pending was offered
+	written []byte     // last content written
 }
 
 // offer takes a fresh document: it is written at once when the commit log
 // is already flushed to its end, else kept until a later offer finds the
 // flush past it (the newer document then waits its turn).
 func (p *progressFile) offer(doc []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	flushed := p.st.CommitLogFlushedOffset()
 	if p.pending != nil && flushed >= p.mark {
-		if err := p.write(p.pending); err != nil {
+		if err := p.writeLocked(p.pending); err != nil {
 			return err
 		}
 		p.pending = nil
@@ -355,7 +359,7 @@ func (p *progressFile) offer(doc []byte) error {
 	mark := p.st.CommitLogMaxOffset()
 	if p.st.CommitLogFlushedOffset() >= mark {
 		p.pending = nil
-		return p.write(doc)
+		return p.writeLocked(doc)
 	}
 	if p.pending == nil {
 		p.pending, p.mark = doc, mark
@@ -363,7 +367,14 @@ func (p *progressFile) offer(doc []byte) error {
 	return nil
 }
 
+// write stores doc now; for the last progress, once the store is closed.
 func (p *progressFile) write(doc []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.writeLocked(doc)
+}
+
+func (p *progressFile) writeLocked(doc []byte) error {
 	if bytes.Equal(doc, p.written) {
 		return nil
 	}

@@ -44,20 +44,11 @@ func readQueue(t testing.TB, st *store.Store, topic string, q int32) []*protocol
 // time of its schedule record (store time + the clamped level's delay).
 func sendDelayed(t testing.TB, b *Broker, c *remoting.Client, topic, key string, level int, props map[string]string) int64 {
 	t.Helper()
-	all := map[string]string{protocol.PropertyUniqClientMessageID: key, protocol.PropertyDelayTimeLevel: strconv.Itoa(level)}
+	all := map[string]string{protocol.PropertyDelayTimeLevel: strconv.Itoa(level)}
 	for k, v := range props {
 		all[k] = v
 	}
-	resp := call(t, c, b.Addr(), sendReq(topic, 0, []byte("body-"+key), all))
-	mustCode(t, resp, protocol.RespSuccess)
-	_, phy, err := protocol.DecodeOffsetMsgID(resp.ExtFields["msgId"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := b.store.LookMessageByOffset(phy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := storedAt(t, b, sendKeyed(t, b, c, topic, key, all))
 	clamped := min(level, len(b.schedule.levels))
 	if m.Topic != store.ScheduleTopic || m.QueueID != int32(clamped-1) {
 		t.Fatalf("delayed message %s stored in %s/%d, want %s/%d", key, m.Topic, m.QueueID, store.ScheduleTopic, clamped-1)

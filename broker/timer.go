@@ -72,7 +72,8 @@ type timerService struct {
 	q      timerQueue
 	scan   int64           // next queue offset to read
 	resume timerCheckpoint // what the last run had handled
-	final  []byte          // checkpoint at exit, written by persistFinal
+
+	final atomic.Pointer[[]byte] // checkpoint at exit, written by persistFinal
 
 	// For runtime info.
 	scanned  atomic.Int64 // t.scan
@@ -131,6 +132,7 @@ func (t *timerService) load(st *store.Store) error {
 	if c.ScanOffset > hi {
 		t.log.Error("timer checkpoint is past the end of the timer queue; restarting at the end", "scanOffset", c.ScanOffset, "max", hi)
 		c.ScanOffset = hi
+		c.LowOffset = min(c.LowOffset, hi)
 	}
 	t.resume = c
 	t.scan = min(max(c.LowOffset, lo), hi)
@@ -164,7 +166,10 @@ func (t *timerService) run(persistEvery time.Duration, stop <-chan struct{}) {
 	defer persist.Stop()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	defer func() { t.final = t.checkpoint() }()
+	defer func() {
+		c := t.checkpoint()
+		t.final.Store(&c)
+	}()
 	for {
 		more := t.scanSome(scanBatch)
 		wait, pending := t.fireDue(stop)
@@ -369,8 +374,9 @@ func (t *timerService) runningStats(m map[string]string) {
 // persistFinal writes the checkpoint taken when the run goroutine ended,
 // once the store has been closed (and so flushed).
 func (t *timerService) persistFinal() error {
-	if t.final == nil {
+	c := t.final.Load()
+	if c == nil {
 		return nil
 	}
-	return t.file.write(t.final)
+	return t.file.write(*c)
 }

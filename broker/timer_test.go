@@ -80,8 +80,8 @@ func TestTimerCheckpointRule(t *testing.T) {
 	}
 }
 
-// timerProps are the properties checkSend gives a timer message.
-func sendTimed(t testing.TB, b *Broker, c *remoting.Client, topic, key string, props map[string]string) *remoting.Command {
+// sendKeyed sends a message with UNIQ_KEY key and props.
+func sendKeyed(t testing.TB, b *Broker, c *remoting.Client, topic, key string, props map[string]string) *remoting.Command {
 	t.Helper()
 	all := map[string]string{protocol.PropertyUniqClientMessageID: key}
 	for k, v := range props {
@@ -119,24 +119,24 @@ func TestTimerMessages(t *testing.T) {
 		"T4": {protocol.PropertyTimerDelaySec: "1", protocol.PropertyTimerDeliverMS: strconv.FormatInt(now.Add(time.Hour).UnixMilli(), 10)},
 	}
 	for key, props := range timed {
-		m := storedAt(t, b, sendTimed(t, b, c, "Timed", key, props))
+		m := storedAt(t, b, sendKeyed(t, b, c, "Timed", key, props))
 		if m.Topic != timerTopic || m.QueueID != 0 || m.Property(protocol.PropertyRealTopic) != "Timed" ||
 			m.Property(protocol.PropertyRealQueueID) != "0" || m.Property(propertyTimerOutMS) == "" {
 			t.Fatalf("%s stored as %s/%d %v", key, m.Topic, m.QueueID, m.Properties)
 		}
 	}
 	// Due already: stored as a plain message.
-	past := storedAt(t, b, sendTimed(t, b, c, "Timed", "P1", map[string]string{protocol.PropertyTimerDeliverMS: strconv.FormatInt(now.Add(-time.Minute).UnixMilli(), 10)}))
+	past := storedAt(t, b, sendKeyed(t, b, c, "Timed", "P1", map[string]string{protocol.PropertyTimerDeliverMS: strconv.FormatInt(now.Add(-time.Minute).UnixMilli(), 10)}))
 	if past.Topic != "Timed" || past.Property(propertyTimerOutMS) != "" {
 		t.Fatalf("past delivery time stored as %s %v", past.Topic, past.Properties)
 	}
 	// A delay level wins; the timer properties go.
-	lv := storedAt(t, b, sendTimed(t, b, c, "Timed", "L1", map[string]string{protocol.PropertyDelayTimeLevel: "1", protocol.PropertyTimerDelaySec: "100"}))
+	lv := storedAt(t, b, sendKeyed(t, b, c, "Timed", "L1", map[string]string{protocol.PropertyDelayTimeLevel: "1", protocol.PropertyTimerDelaySec: "100"}))
 	if lv.Topic != store.ScheduleTopic || lv.Property(protocol.PropertyTimerDelaySec) != "" {
 		t.Fatalf("delay level with timer properties stored as %s %v", lv.Topic, lv.Properties)
 	}
 	// 40 days ahead is accepted and waits.
-	far := storedAt(t, b, sendTimed(t, b, c, "Timed", "F1", map[string]string{protocol.PropertyTimerDelaySec: strconv.Itoa(40 * 86400)}))
+	far := storedAt(t, b, sendKeyed(t, b, c, "Timed", "F1", map[string]string{protocol.PropertyTimerDelaySec: strconv.Itoa(40 * 86400)}))
 	if far.Topic != timerTopic {
 		t.Fatalf("40-day timer stored in %s", far.Topic)
 	}
@@ -147,9 +147,9 @@ func TestTimerMessages(t *testing.T) {
 		code   int32
 		remark string
 	}{
-		{"beyond the max delay", sendTimed(t, b, c, "Timed", "X1", map[string]string{protocol.PropertyTimerDelayMS: ms(41 * 24 * time.Hour)}), protocol.RespMessageIllegal, "max delay"},
-		{"not a number", sendTimed(t, b, c, "Timed", "X2", map[string]string{protocol.PropertyTimerDelaySec: "soon"}), protocol.RespMessageIllegal, "not a number"},
-		{"the timer topic itself", sendTimed(t, b, c, timerTopic, "X3", nil), protocol.RespNoPermission, "forbidden"},
+		{"beyond the max delay", sendKeyed(t, b, c, "Timed", "X1", map[string]string{protocol.PropertyTimerDelayMS: ms(41 * 24 * time.Hour)}), protocol.RespMessageIllegal, "max delay"},
+		{"not a number", sendKeyed(t, b, c, "Timed", "X2", map[string]string{protocol.PropertyTimerDelaySec: "soon"}), protocol.RespMessageIllegal, "not a number"},
+		{"the timer topic itself", sendKeyed(t, b, c, timerTopic, "X3", nil), protocol.RespNoPermission, "forbidden"},
 	} {
 		if tc.resp.Code != tc.code || !strings.Contains(tc.resp.Remark, tc.remark) {
 			t.Errorf("%s: code %d remark %q, want %d with %q", tc.name, tc.resp.Code, tc.resp.Remark, tc.code, tc.remark)
@@ -201,12 +201,12 @@ func TestTimerRollsAndSurvivesRestart(t *testing.T) {
 	base := time.Now().Add(4 * time.Second).UnixMilli()
 	for i := range n {
 		at := strconv.FormatInt(base+int64(i), 10)
-		m := storedAt(t, b, sendTimed(t, b, c, "Rolled", fmt.Sprintf("K%04d", i), map[string]string{protocol.PropertyTimerDeliverMS: at}))
+		m := storedAt(t, b, sendKeyed(t, b, c, "Rolled", fmt.Sprintf("K%04d", i), map[string]string{protocol.PropertyTimerDeliverMS: at}))
 		if m.Topic != timerTopic {
 			t.Fatalf("sending took too long: message %d is already due", i)
 		}
 	}
-	sendTimed(t, b, c, "Rolled", "FAR", map[string]string{protocol.PropertyTimerDelaySec: strconv.Itoa(40 * 86400)})
+	sendKeyed(t, b, c, "Rolled", "FAR", map[string]string{protocol.PropertyTimerDelaySec: strconv.Itoa(40 * 86400)})
 	waitFor(t, 20*time.Second, "some deliveries", func() bool { return b.store.MaxOffsetInQueue("Rolled", 0) >= 100 })
 	shutdown(t, b)
 

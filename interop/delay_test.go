@@ -34,6 +34,14 @@ func (s *stamped) add(m *primitive.MessageExt) int {
 	return len(s.msgs)
 }
 
+// collect is a listener that records every delivery and succeeds.
+func (s *stamped) collect(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+	for _, m := range msgs {
+		s.add(m)
+	}
+	return consumer.ConsumeSuccess, nil
+}
+
 func (s *stamped) get(i int) (time.Time, *primitive.MessageExt, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -69,12 +77,7 @@ func TestDelayLevelWithTheirClient(t *testing.T) {
 	const topic = "InteropDelay"
 	c.createTopic(t, topic, 2)
 	var got stamped
-	c.pushConsumer(t, "CG_delay", topic, all, func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-		for _, m := range msgs {
-			got.add(m)
-		}
-		return consumer.ConsumeSuccess, nil
-	})
+	c.pushConsumer(t, "CG_delay", topic, all, got.collect)
 	p := c.producer(t)
 	msg := primitive.NewMessage(topic, []byte("five seconds later"))
 	msg.WithDelayTimeLevel(2)
@@ -157,12 +160,7 @@ func TestDeadLetterWithTheirClient(t *testing.T) {
 		return err == nil && len(mqs) == 1
 	})
 	var dead stamped
-	c.pushConsumer(t, "CG_dead_reader", dlq, all, func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-		for _, m := range msgs {
-			dead.add(m)
-		}
-		return consumer.ConsumeSuccess, nil
-	})
+	c.pushConsumer(t, "CG_dead_reader", dlq, all, dead.collect)
 	waitFor(t, 30*time.Second, "the dead letter", func() bool { return dead.len() >= 1 })
 	_, m, _ := dead.get(0)
 	if string(m.Body) != "hopeless" || m.Topic != dlq || m.ReconsumeTimes != 2 || m.GetProperty(primitive.PropertyRetryTopic) != topic {
@@ -182,12 +180,7 @@ func TestDeliveryTimeAcrossClients(t *testing.T) {
 	const topic = "InteropTimer"
 	c.createTopic(t, topic, 2)
 	var got stamped
-	c.pushConsumer(t, "CG_timer", topic, all, func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-		for _, m := range msgs {
-			got.add(m)
-		}
-		return consumer.ConsumeSuccess, nil
-	})
+	c.pushConsumer(t, "CG_timer", topic, all, got.collect)
 	theirs := c.producer(t)
 	ours := c.ourProducer(t, "PG_ours_timer")
 	sent := time.Now()
