@@ -171,12 +171,17 @@ func (b *bodies) listener() client.ConcurrentListener {
 	}
 }
 
-// fastDelays makes every delay level one second, so retries (which go
-// through the delay levels) come back within a test's patience.
-var fastDelays = map[string]string{"messageDelayLevel": strings.TrimSpace(strings.Repeat("1s ", 18))}
+// fastBroker makes every delay level one second, so retries (which go
+// through the delay levels) come back within a test's patience, and
+// checks undecided transactions after one second.
+var fastBroker = map[string]string{
+	"messageDelayLevel":        strings.TrimSpace(strings.Repeat("1s ", 18)),
+	"transactionTimeOut":       "1000",
+	"transactionCheckInterval": "500",
+}
 
 func TestE2E(t *testing.T) {
-	c := startCluster(t, fastDelays)
+	c := startCluster(t, fastBroker)
 	ctx := context.Background()
 
 	t.Run("quickstart with an auto-created topic", func(t *testing.T) {
@@ -465,6 +470,48 @@ func TestE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("transactions", func(t *testing.T) {
+		c.createTopic(t, "E2ETx", 2)
+		l := &txListener{checked: make(chan string, 10)}
+		tp, err := client.NewTransactionProducer(client.ProducerOptions{ClientOptions: c.options(), Group: "e2e-tx-p"}, l, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tp.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { shutdown(t, tp.Shutdown) })
+		got := newBodies()
+		c.consumer(t, client.PushConsumerOptions{Group: "e2e-tx", ConsumeFrom: client.ConsumeFromFirstOffset, Listener: got.listener()}, "E2ETx", client.ByTag("*"))
+		for _, body := range []string{"commit", "rollback", "unknown", "fails"} {
+			res, err := tp.SendMessageInTransaction(ctx, client.NewMessage("E2ETx", "", []byte(body)), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != client.SendOK {
+				t.Fatalf("%s: %s", body, &res.SendResult)
+			}
+		}
+		waitUntil(t, "the committed message", 20*time.Second, func() bool { return got.has("commit") })
+		// "unknown" and "fails" stay undecided until the broker checks.
+		checked := map[string]bool{}
+		for len(checked) < 2 {
+			select {
+			case body := <-l.checked:
+				checked[body] = true
+			case <-time.After(20 * time.Second):
+				t.Fatalf("checks seen: %v", checked)
+			}
+		}
+		if !checked["unknown"] || !checked["fails"] {
+			t.Errorf("the broker checked %v, want unknown and fails", checked)
+		}
+		waitUntil(t, "the checked messages", 20*time.Second, func() bool { return got.has("unknown") && got.has("fails") })
+		if got.has("rollback") {
+			t.Error("a rolled-back message was delivered")
+		}
+	})
+
 	t.Run("broadcasting", func(t *testing.T) {
 		c.createTopic(t, "E2EBroadcast", 2)
 		dir := t.TempDir()
@@ -749,4 +796,28 @@ func TestE2ENoGoroutineLeak(t *testing.T) {
 	shutdown(t, pc.Shutdown)
 	shutdown(t, p.Shutdown)
 	waitUntil(t, "goroutines to end", 10*time.Second, func() bool { return runtime.NumGoroutine() <= before })
+}
+
+// txListener commits "commit", rolls back "rollback", leaves "unknown"
+// undecided, fails on "fails", and commits whatever the broker checks.
+type txListener struct{ checked chan string }
+
+func (l *txListener) ExecuteLocalTransaction(_ context.Context, m *client.Message, arg any) (client.LocalTransactionState, error) {
+	if arg.(string) != string(m.Body) {
+		return client.RollbackMessage, fmt.Errorf("arg %v for %s", arg, m.Body)
+	}
+	switch string(m.Body) {
+	case "commit":
+		return client.CommitMessage, nil
+	case "rollback":
+		return client.RollbackMessage, nil
+	case "fails":
+		return client.CommitMessage, fmt.Errorf("local transaction of %s failed", m.Body)
+	}
+	return client.UnknownState, nil
+}
+
+func (l *txListener) CheckLocalTransaction(_ context.Context, m *client.MessageExt) (client.LocalTransactionState, error) {
+	l.checked <- string(m.Body)
+	return client.CommitMessage, nil
 }

@@ -42,6 +42,7 @@ type instance struct {
 	closed  bool
 	kickSet map[string]bool // topics to refresh soon (after a failure)
 	kick    chan struct{}   // wakes the refresh loop
+	hbKick  chan struct{}   // wakes the heartbeat loop (a new broker)
 
 	heartbeatMu sync.Mutex // one heartbeat round at a time
 }
@@ -61,6 +62,7 @@ func newInstance(opts ClientOptions) (*instance, error) {
 		cancel:  cancel,
 		kickSet: map[string]bool{},
 		kick:    make(chan struct{}, 1),
+		hbKick:  make(chan struct{}, 1),
 	}
 	in.nsNext.Store(rand.Uint32())
 	in.rc = remoting.NewClient(remoting.ClientConfig{
@@ -75,7 +77,25 @@ func newInstance(opts ClientOptions) (*instance, error) {
 // start launches the route refresh and heartbeat loops.
 func (in *instance) start() {
 	in.spawn(in.refreshLoop)
-	in.every(in.opts.HeartbeatBrokerInterval, func(ctx context.Context) { in.sendHeartbeat(ctx) })
+	in.spawn(in.heartbeatLoop)
+}
+
+// heartbeatLoop sends heartbeats every HeartbeatBrokerInterval, and at
+// once when a route names a broker not seen before, so a new broker knows
+// the client's groups (and can ask a transactional producer to check)
+// without waiting for the next round.
+func (in *instance) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(in.opts.HeartbeatBrokerInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-in.hbKick:
+		}
+		in.sendHeartbeat(ctx)
+	}
 }
 
 // spawn runs f in a goroutine that shutdown waits for; f must return once
@@ -270,7 +290,20 @@ func (in *instance) updateRoute(ctx context.Context, topic string) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	return in.routes.set(topic, route, false), nil
+	return in.setRoute(topic, route, false), nil
+}
+
+// setRoute stores a route; a route naming a new broker wakes the
+// heartbeat loop.
+func (in *instance) setRoute(topic string, route *protocol.TopicRouteData, fromDefault bool) bool {
+	changed, newBroker := in.routes.set(topic, route, fromDefault)
+	if newBroker {
+		select {
+		case in.hbKick <- struct{}{}:
+		default:
+		}
+	}
+	return changed
 }
 
 // refreshSoon asks the refresh loop to fetch topic's route now, without

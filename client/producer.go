@@ -200,13 +200,13 @@ func (p *Producer) publishInfo(ctx context.Context, topic string) (*publishInfo,
 	route, err := p.in.fetchRoute(ctx, topic)
 	switch {
 	case err == nil:
-		p.in.routes.set(topic, route, false)
+		p.in.setRoute(topic, route, false)
 	case errors.Is(err, ErrNoRoute):
 		tmpl, terr := p.in.fetchRoute(ctx, p.opts.CreateTopicKey)
 		if terr != nil {
 			return nil, fmt.Errorf("client: %w; and no auto-create route (%s): %w", err, p.opts.CreateTopicKey, terr)
 		}
-		p.in.routes.set(topic, defaultRoute(tmpl, int32(p.opts.DefaultTopicQueueNums)), true)
+		p.in.setRoute(topic, defaultRoute(tmpl, int32(p.opts.DefaultTopicQueueNums)), true)
 	default:
 		return nil, err
 	}

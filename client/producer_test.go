@@ -529,3 +529,20 @@ func TestProducerHeartbeatShutdownNoLeaks(t *testing.T) {
 	}
 	waitFor(t, "goroutines to end", 5*time.Second, func() bool { return runtime.NumGoroutine() <= before })
 }
+
+// A broker a route names for the first time gets a heartbeat at once, not
+// after HeartbeatBrokerInterval (30 s here).
+func TestHeartbeatOnNewBroker(t *testing.T) {
+	ns := startFakeNamesrv(t)
+	b := startFakeBroker(t, "broker-a", ns)
+	ns.addTopic("T", 1, b)
+	p := startProducer(t, ProducerOptions{ClientOptions: testOptions(ns)})
+	if _, err := p.Send(context.Background(), NewMessage("T", "", []byte("x"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a heartbeat to the new broker", 5*time.Second, func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.heartbeats > 0
+	})
+}

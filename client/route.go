@@ -45,14 +45,22 @@ func newRouteTable() *routeTable {
 }
 
 // set stores topic's route and reports whether it differs from the cached
-// one. fromDefault marks a route borrowed from the auto-create template.
-func (t *routeTable) set(topic string, data *protocol.TopicRouteData, fromDefault bool) bool {
+// one, and whether it names a broker address no route named before.
+// fromDefault marks a route borrowed from the auto-create template.
+func (t *routeTable) set(topic string, data *protocol.TopicRouteData, fromDefault bool) (changed, newBroker bool) {
 	enc := data.Encode(protocol.StandardForm)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old := t.topics[topic]
 	if old != nil && old.fromDefault == fromDefault && bytes.Equal(old.encoded, enc) {
-		return false
+		return false, false
+	}
+	for _, bd := range data.BrokerDatas {
+		for id, addr := range bd.BrokerAddrs {
+			if t.brokers[bd.BrokerName][id] != addr {
+				newBroker = true
+			}
+		}
 	}
 	t.topics[topic] = &topicRoute{
 		data:        data,
@@ -62,7 +70,7 @@ func (t *routeTable) set(topic string, data *protocol.TopicRouteData, fromDefaul
 		fromDefault: fromDefault,
 	}
 	t.rebuildBrokersLocked()
-	return true
+	return true, newBroker
 }
 
 // rebuildBrokersLocked recomputes the broker address table from every

@@ -42,8 +42,11 @@ func TestPublishAndSubscribeQueues(t *testing.T) {
 	}
 
 	tbl := newRouteTable()
-	if !tbl.set("T", route, false) || tbl.set("T", route, false) {
-		t.Error("set reports a change for an equal route, or none for a new one")
+	if changed, fresh := tbl.set("T", route, false); !changed || !fresh {
+		t.Error("a first route is not reported as a change naming new brokers")
+	}
+	if changed, fresh := tbl.set("T", route, false); changed || fresh {
+		t.Error("an equal route is reported as a change")
 	}
 	if got := tbl.masterAddr("a"); got != "10.0.0.1:10911" {
 		t.Errorf("master of a: %s", got)

@@ -109,7 +109,12 @@ func TestExamples(t *testing.T) {
 	home = t.TempDir()
 	ns := testcluster.StartNamesrv(t, nil)
 	// Delay level 3 (the scheduled example's) becomes one second.
-	testcluster.StartBroker(t, []string{ns.Addr}, map[string]string{"messageDelayLevel": strings.TrimSpace(strings.Repeat("1s ", 18))})
+	// Undecided transactions are checked after a second.
+	testcluster.StartBroker(t, []string{ns.Addr}, map[string]string{
+		"messageDelayLevel":        strings.TrimSpace(strings.Repeat("1s ", 18)),
+		"transactionTimeOut":       "1000",
+		"transactionCheckInterval": "500",
+	})
 	n := []string{"-n", ns.Addr}
 	args := func(extra ...string) []string { return append(append([]string{}, n...), extra...) }
 
@@ -183,6 +188,20 @@ func TestExamples(t *testing.T) {
 		}
 		runUntil(t, build(t, "./examples/scheduled/consumer"), func(l []string) bool { return count(l, "Receive message[msgId=") == 3 },
 			args("-t", "ScheduledTopic")...)
+	})
+	t.Run("transaction", func(t *testing.T) {
+		out := run(t, build(t, "./examples/transaction/producer"), args("-t", "TxTopic", "-wait", "20s")...)
+		for _, want := range []string{"localTransactionState=COMMIT_MESSAGE", "localTransactionState=ROLLBACK_MESSAGE",
+			"localTransactionState=UNKNOW", "the broker checks the local transaction of TagC: COMMIT_MESSAGE"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("missing %q:\n%s", want, out)
+			}
+		}
+		got := runUntil(t, build(t, "./examples/quickstart/consumer"), func(l []string) bool { return count(l, "Receive New Message") == 2 },
+			args("-t", "TxTopic", "-g", "tx-example")...)
+		if count(got, "tags=TagB") != 0 || count(got, "tags=TagA") != 1 || count(got, "tags=TagC") != 1 {
+			t.Errorf("consumer saw:\n%s", strings.Join(got, "\n"))
+		}
 	})
 	t.Run("pull", func(t *testing.T) {
 		run(t, build(t, "./examples/oneway/producer"), args("-t", "PullTopic", "-c", "12")...)
