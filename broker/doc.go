@@ -52,6 +52,21 @@
 // after a restart: nothing is lost, and only what was delivered since the
 // last write can come twice.
 //
+// # Transactions
+//
+// transaction.go stores a send with TRAN_MSG=true (a half message)
+// invisibly in RMQ_SYS_TRANS_HALF_TOPIC; END_TRANSACTION (its own worker
+// pool) commits it into its real topic or rolls it back, once, and records
+// either with an op record in RMQ_SYS_TRANS_OP_HALF_TOPIC. The check loop
+// (transaction_check.go) sends CHECK_TRANSACTION_STATE to a live producer
+// of the half's group every transactionCheckInterval for halves older than
+// transactionTimeOut, re-storing the half each time with
+// TRANSACTION_CHECK_TIMES incremented, and after transactionCheckMax
+// checks moves it to TRANS_CHECK_MAX_TIME_TOPIC. Undecided transactions
+// are held in memory and rebuilt at start from both topics, from the
+// CID_RMQ_SYS_TRANS offsets in consumerOffset.json
+// (transaction_recover.go).
+//
 // # State
 //
 // topics.go, groups.go and offsets.go hold topics.json,
@@ -63,8 +78,8 @@
 //
 // # Not built yet
 //
-// Master/slave replication (brokerRole SLAVE and SYNC_MASTER), DLedger,
-// transactions and ACL. Configuring them
+// Master/slave replication (brokerRole SLAVE and SYNC_MASTER), DLedger
+// and ACL. Configuring them
 // makes New fail with an error naming the feature; requests that need them
 // are answered with an error remark that says so, never silently accepted.
 //
@@ -72,7 +87,8 @@
 //
 // Start begins the register loop, the offset flush loop, the client expiry
 // scan, the notification sender, the long-polling workers, one delivery
-// goroutine per delay level, the delay offset writer and the timer; each exits
+// goroutine per delay level, the delay offset writer, the timer and the
+// transaction check loop; each exits
 // when Shutdown closes the stop channel, and Shutdown waits for them.
 // Held pulls have a timer each. Shutdown unregisters from the name
 // servers, closes both listeners (and so every connection), persists the
