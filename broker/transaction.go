@@ -1,7 +1,9 @@
 package broker
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strconv"
@@ -250,7 +252,11 @@ func (b *Broker) handleEndTransaction(conn *remoting.Conn, req *remoting.Command
 	}
 	code, remark := b.trans.end(&h)
 	if code != protocol.RespSuccess {
-		b.log.Warn("END_TRANSACTION refused", "peer", conn.RemoteAddr(), "group", h.ProducerGroup,
+		level := slog.LevelWarn
+		if remark == remarkTxEnded {
+			level = slog.LevelInfo // a late answer, say to a check repeated before the first answer came
+		}
+		b.log.Log(context.Background(), level, "END_TRANSACTION refused", "peer", conn.RemoteAddr(), "group", h.ProducerGroup,
 			"commitLogOffset", h.CommitLogOffset, "tranStateTableOffset", h.TranStateTableOffset,
 			"commitOrRollback", h.CommitOrRollback, "fromCheck", h.FromTransactionCheck, "msgId", h.MsgID, "why", remark)
 	} else if h.FromTransactionCheck || h.CommitOrRollback == protocol.SysFlagTransactionRollback {

@@ -180,25 +180,7 @@ func pullAll(t testing.TB, b *Broker, topic string) []*protocol.MessageExt {
 	}
 	var out []*protocol.MessageExt
 	for q := range tc.ReadQueueNums {
-		for off := int64(0); ; {
-			res, err := b.store.GetMessage("test", topic, q, off, 32, 0, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, raw := range res.Messages {
-				m, _, err := protocol.DecodeMessage(raw, protocol.DecodeOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, m)
-			}
-			next := res.NextBeginOffset
-			res.Release()
-			if next <= off {
-				break
-			}
-			off = next
-		}
+		out = append(out, readQueue(t, b.store, topic, q)...)
 	}
 	return out
 }
