@@ -1,5 +1,20 @@
-// Package admin will hold the mqadmin commands, one file per command group,
-// printing what upstream's mqadmin prints. The dashboard uses the same facade.
+// Package admin holds the mqadmin commands: one file per command group
+// (topic.go, cluster.go, message.go, consumer.go, namesrv.go), each command
+// a Command with upstream's flags, printing what upstream's mqadmin prints
+// (the printf layouts of rocketmq-tools 4.9). Main parses a command line,
+// resolves the name servers from -n or NAMESRV_ADDR and runs the command;
+// the calls go through client.Admin, so the dashboard can share them.
 //
-// Not built yet: there is no mqadmin.
+// Flags: -n defaults to NAMESRV_ADDR; where a command takes both -b (one
+// broker) and -c (a cluster), -b wins. Topics a command creates, changes
+// or sends to must match ^[a-zA-Z0-9_-]+$, checked before anything is
+// sent; read commands also accept %RETRY% and %DLQ% topics.
+//
+// Commands of the issue not registered yet (they are absent from the
+// command list, so "mqadmin X" says the command does not exist):
+// allocateMQ, statsAll, clusterRT, brokerConsumeStats, cleanExpiredCQ,
+// cleanUnusedTopic, sendMsgStatus, checkMsgSendRT, consumeMessage,
+// printMsgByQueue, resetOffsetByTime, consumerStatus, getConsumerStatus,
+// cloneGroupOffset, startMonitoring, exportMetadata, exportConfigs,
+// exportMetrics.
 package admin

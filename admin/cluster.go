@@ -1,0 +1,271 @@
+package admin
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rocketgo/rocketgo/client"
+	"github.com/rocketgo/rocketgo/protocol"
+)
+
+// Cluster and broker commands: clusterList, brokerStatus, broker config,
+// write permission on the name servers.
+
+func clusterCommands() []*Command {
+	return []*Command{
+		{Name: "clusterList", Desc: "List all of clusters", Run: runClusterList, Options: []Option{
+			{Short: "m", Long: "moreStats", Usage: "Print more stats"},
+			{Short: "i", Long: "interval", Arg: true, Usage: "specify intervals numbers, it is in seconds"},
+		}},
+		{Name: "brokerStatus", Desc: "Fetch broker runtime status data", Run: runBrokerStatus, Options: []Option{
+			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "Broker address (wins over -c)"},
+			{Short: "c", Long: "clusterName", Arg: true, Usage: "which cluster"},
+		}},
+		{Name: "getBrokerConfig", Desc: "Get broker config by cluster or special broker!", Run: runGetBrokerConfig, Options: []Option{
+			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "get which broker (wins over -c)"},
+			{Short: "c", Long: "clusterName", Arg: true, Usage: "get which cluster"},
+		}},
+		{Name: "updateBrokerConfig", Desc: "Update broker's config", Run: runUpdateBrokerConfig, Options: []Option{
+			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "update which broker (wins over -c)"},
+			{Short: "c", Long: "clusterName", Arg: true, Usage: "update which cluster"},
+			{Short: "k", Long: "key", Arg: true, Required: true, Usage: "config key"},
+			{Short: "v", Long: "value", Arg: true, Required: true, Usage: "config value"},
+		}},
+		{Name: "wipeWritePerm", Desc: "Wipe write perm of broker in all name server", Run: runWritePerm(false), Options: []Option{
+			{Short: "b", Long: "brokerName", Arg: true, Required: true, Usage: "broker name"},
+		}},
+		{Name: "addWritePerm", Desc: "Add write perm of broker in all name server", Run: runWritePerm(true), Options: []Option{
+			{Short: "b", Long: "brokerName", Arg: true, Required: true, Usage: "broker name"},
+		}},
+	}
+}
+
+func runClusterList(ctx context.Context, x *Exec) error {
+	interval, err := x.Int("i", 0)
+	if err != nil {
+		return err
+	}
+	if interval < 0 {
+		return fmt.Errorf("-i %d: the interval is a number of seconds > 0", interval)
+	}
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	print := printClusterBase
+	if x.Has("m") {
+		print = printClusterMore
+	}
+	if interval == 0 {
+		return print(ctx, x, a)
+	}
+	t := time.NewTicker(time.Duration(interval) * time.Second)
+	defer t.Stop()
+	for {
+		if err := print(ctx, x, a); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// firstFloat reads the first figure of "1.0 0.5 0.1".
+func firstFloat(s string) float64 {
+	f, _ := strconv.ParseFloat(strings.Fields(s + " 0")[0], 64)
+	return f
+}
+
+func num(m map[string]string, key string) int64 {
+	n, _ := strconv.ParseInt(m[key], 10, 64)
+	return n
+}
+
+func printClusterBase(ctx context.Context, x *Exec, a *client.Admin) error {
+	info, err := a.ClusterInfo(ctx)
+	if err != nil {
+		return err
+	}
+	const format = "%-16s  %-22s  %-4s  %-22s %-16s %19s %19s %10s %5s %6s\n"
+	fmt.Fprintf(x.Out, format, "#Cluster Name", "#Broker Name", "#BID", "#Addr", "#Version", "#InTPS(LOAD)", "#OutTPS(LOAD)", "#PCWait(ms)", "#Hour", "#SPACE")
+	for _, b := range allBrokers(info, "") {
+		rt, err := a.BrokerRuntimeInfo(ctx, b.Addr)
+		if err != nil {
+			fmt.Fprintf(x.Err, "broker %s at %s: %v\n", b.Name, b.Addr, err)
+			rt = map[string]string{}
+		}
+		hour := 0.0
+		if ts := num(rt, "earliestMessageTimeStamp"); ts > 0 {
+			hour = float64(time.Now().UnixMilli()-ts) / 1000 / 60 / 60
+		}
+		space, _ := strconv.ParseFloat(rt["commitLogDiskRatio"], 64)
+		fmt.Fprintf(x.Out, format, b.Cluster, b.Name, strconv.FormatInt(b.ID, 10), b.Addr, rt["brokerVersionDesc"],
+			fmt.Sprintf("%9.2f(%s,%sms)", firstFloat(rt["putTps"]), rt["sendThreadPoolQueueSize"], rt["sendThreadPoolQueueHeadWaitTimeMills"]),
+			fmt.Sprintf("%9.2f(%s,%sms)", firstFloat(rt["getTransferedTps"]), rt["pullThreadPoolQueueSize"], rt["pullThreadPoolQueueHeadWaitTimeMills"]),
+			rt["pageCacheLockTimeMills"], fmt.Sprintf("%2.2f", hour), fmt.Sprintf("%.4f", space))
+	}
+	return nil
+}
+
+func printClusterMore(ctx context.Context, x *Exec, a *client.Admin) error {
+	info, err := a.ClusterInfo(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(x.Out, "%-16s  %-32s %14s %14s %14s %14s\n", "#Cluster Name", "#Broker Name", "#InTotalYest", "#OutTotalYest", "#InTotalToday", "#OutTotalToday")
+	for _, b := range allBrokers(info, "") {
+		rt, err := a.BrokerRuntimeInfo(ctx, b.Addr)
+		if err != nil {
+			fmt.Fprintf(x.Err, "broker %s at %s: %v\n", b.Name, b.Addr, err)
+			rt = map[string]string{}
+		}
+		fmt.Fprintf(x.Out, "%-16s  %-32s %14d %14d %14d %14d\n", b.Cluster, b.Name,
+			num(rt, "msgPutTotalTodayMorning")-num(rt, "msgPutTotalYesterdayMorning"),
+			num(rt, "msgGetTotalTodayMorning")-num(rt, "msgGetTotalYesterdayMorning"),
+			num(rt, "msgPutTotalTodayNow")-num(rt, "msgPutTotalTodayMorning"),
+			num(rt, "msgGetTotalTodayNow")-num(rt, "msgGetTotalTodayMorning"))
+	}
+	return nil
+}
+
+func runBrokerStatus(ctx context.Context, x *Exec) error {
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	brokers, err := x.targets(ctx, a, false)
+	if err != nil {
+		return err
+	}
+	for _, b := range brokers {
+		rt, err := a.BrokerRuntimeInfo(ctx, b.Addr)
+		if err != nil {
+			return err
+		}
+		for _, k := range slices.Sorted(maps.Keys(rt)) {
+			if x.Has("b") {
+				fmt.Fprintf(x.Out, "%-32s: %s\n", k, rt[k])
+			} else {
+				fmt.Fprintf(x.Out, "%-24s %-32s: %s\n", b.Addr, k, rt[k])
+			}
+		}
+	}
+	return nil
+}
+
+// parseProperties reads key=value lines (comments and blanks skipped).
+func parseProperties(text string) [][2]string {
+	var out [][2]string
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		out = append(out, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
+	}
+	return out
+}
+
+func printProperties(x *Exec, text string) {
+	kv := parseProperties(text)
+	slices.SortFunc(kv, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	for _, e := range kv {
+		fmt.Fprintf(x.Out, "%-50s=  %s\n", e[0], e[1])
+	}
+}
+
+func runGetBrokerConfig(ctx context.Context, x *Exec) error {
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	brokers, err := x.targets(ctx, a, false)
+	if err != nil {
+		return err
+	}
+	masters := map[string]string{}
+	for _, b := range brokers {
+		if b.ID == protocol.MasterID {
+			masters[b.Name] = b.Addr
+		}
+	}
+	for _, b := range brokers {
+		text, err := a.BrokerConfig(ctx, b.Addr)
+		if err != nil {
+			return err
+		}
+		switch {
+		case x.Has("b"):
+			fmt.Fprintf(x.Out, "============%s============\n", b.Addr)
+		case b.ID == protocol.MasterID:
+			fmt.Fprintf(x.Out, "============Master: %s============\n", b.Addr)
+		default:
+			fmt.Fprintf(x.Out, "============My Master: %s=====Slave: %s============\n", masters[b.Name], b.Addr)
+		}
+		printProperties(x, text)
+		fmt.Fprintln(x.Out)
+	}
+	return nil
+}
+
+func runUpdateBrokerConfig(ctx context.Context, x *Exec) error {
+	key, value := x.Str("k"), x.Str("v")
+	if key == "" || strings.ContainsAny(key, "=:\n") || strings.Contains(value, "\n") {
+		return fmt.Errorf("-k %q -v %q: a key is a non-empty name without '=', ':' or newlines, a value one line", key, value)
+	}
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	brokers, err := x.targets(ctx, a, false)
+	if err != nil {
+		return err
+	}
+	for _, b := range brokers {
+		if err := a.UpdateBrokerConfig(ctx, b.Addr, []byte(key+"="+value+"\n")); err != nil {
+			return err
+		}
+		fmt.Fprintf(x.Out, "update broker config success, %s\n", b.Addr)
+	}
+	return nil
+}
+
+func runWritePerm(add bool) func(ctx context.Context, x *Exec) error {
+	return func(ctx context.Context, x *Exec) error {
+		name := x.Str("b")
+		a, err := x.Admin()
+		if err != nil {
+			return err
+		}
+		verb, call := "wipe", a.WipeWritePerm
+		if add {
+			verb, call = "add", a.AddWritePerm
+		}
+		failed := 0
+		for _, ns := range a.NameServers() {
+			n, err := call(ctx, ns, name)
+			if err != nil {
+				failed++
+				fmt.Fprintf(x.Out, "%s write perm of broker[%s] in name server[%s] Failed\n", verb, name, ns)
+				fmt.Fprintf(x.Err, "%v\n", err)
+				continue
+			}
+			fmt.Fprintf(x.Out, "%s write perm of broker[%s] in name server[%s] OK, %d\n", verb, name, ns, n)
+		}
+		if failed > 0 {
+			return fmt.Errorf("%d of %d name servers failed", failed, len(a.NameServers()))
+		}
+		return nil
+	}
+}
