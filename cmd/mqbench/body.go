@@ -1,0 +1,44 @@
+package main
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"time"
+)
+
+// stampMagic starts a body written by mqbench; the 8 bytes after it are
+// the send time in Unix nanoseconds, so consumers can measure end-to-end
+// latency below the millisecond precision of BornTimestamp.
+const (
+	stampMagic = "MQB1"
+	stampLen   = len(stampMagic) + 8
+)
+
+const alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// newBody returns size random alphanumeric bytes, as upstream's benchmark
+// builds its body (so compression, when asked for, has work to do).
+func newBody(size int) []byte {
+	b := make([]byte, size)
+	for i := range b {
+		b[i] = alphanumeric[rand.IntN(len(alphanumeric))]
+	}
+	return b
+}
+
+// stamp writes the send time into body when it has room for it.
+func stamp(body []byte, now time.Time) {
+	if len(body) < stampLen {
+		return
+	}
+	copy(body, stampMagic)
+	binary.BigEndian.PutUint64(body[len(stampMagic):], uint64(now.UnixNano()))
+}
+
+// stamped returns the send time written by stamp, if body has one.
+func stamped(body []byte) (time.Time, bool) {
+	if len(body) < stampLen || string(body[:len(stampMagic)]) != stampMagic {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(body[len(stampMagic):]))), true
+}
