@@ -48,3 +48,16 @@ bench:
 
 clean:
 	rm -rf $(BIN)
+
+# bench: RocketGo against NATS JetStream on this machine. bench/ is its own
+# module (it needs the NATS client; the main module does not). Both need
+# nats-server on PATH: apt-get install -y nats-server.
+# bench-smoke runs the comparison for a few seconds as a test, and fails
+# when nats-server is missing; bench-compare runs it in full (several
+# minutes) and prints the table. COMPARE_FLAGS=-v shows the servers' output.
+.PHONY: bench-smoke bench-compare
+bench-smoke:
+	cd bench && $(GO) vet ./... && BENCH_REQUIRE_NATS=1 $(GO) test -race -count=1 -timeout 10m ./...
+
+bench-compare:
+	cd bench && $(GO) run ./compare $(COMPARE_FLAGS)
