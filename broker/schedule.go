@@ -96,6 +96,9 @@ func (s *scheduleService) load(st *store.Store) error {
 // start runs one delivery goroutine per level and the persist loop, all
 // owned by the broker's wait group and stopped by its stop channel.
 func (s *scheduleService) start(b *Broker) {
+	if b.cfg.EnableScheduleAsyncDeliver {
+		s.log.Info("enableScheduleAsyncDeliver changes nothing in RocketGo: deliveries never wait for a flush, the offset file does")
+	}
 	for q := range s.levels {
 		b.goLoop(func() { s.runLevel(int32(q), b.stop) })
 	}
@@ -120,16 +123,19 @@ func (s *scheduleService) runLevel(q int32, stop <-chan struct{}) {
 	timer.Stop()
 	for {
 		wait, pending := s.deliverDue(q, stop)
+		// While the head waits for its time, arrivals (due later) change
+		// nothing: only an empty queue listens for them.
 		var due <-chan time.Time
+		kick := s.kicks[q]
 		if pending {
 			timer.Reset(wait)
-			due = timer.C
+			due, kick = timer.C, nil
 		}
 		select {
 		case <-stop:
 			timer.Stop()
 			return
-		case <-s.kicks[q]:
+		case <-kick:
 		case <-due:
 		}
 		timer.Stop()

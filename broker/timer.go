@@ -21,10 +21,11 @@ const timerTopic = protocol.SystemTopicPrefix + "wheel_timer"
 
 // Properties 5.x puts on timer messages (MessageConst).
 const (
-	propertyTimerOutMS     = "TIMER_OUT_MS"     // the delivery time, set by the broker
-	propertyTimerEnqueueMS = "TIMER_ENQUEUE_MS" // when the timer took the record
-	propertyTimerDequeueMS = "TIMER_DEQUEUE_MS" // when the timer let it go
-	propertyTimerRollTimes = "TIMER_ROLL_TIMES" // how often it was copied forward
+	propertyTimerOutMS      = "TIMER_OUT_MS"      // the delivery time, set by the broker
+	propertyTimerEnqueueMS  = "TIMER_ENQUEUE_MS"  // when the timer took the record
+	propertyTimerDequeueMS  = "TIMER_DEQUEUE_MS"  // when the timer let it go
+	propertyTimerRollTimes  = "TIMER_ROLL_TIMES"  // how often it was copied forward
+	propertyTimerDelUniqKey = "TIMER_DEL_UNIQKEY" // cancels the timer message with this UNIQ_KEY (not built)
 )
 
 // Defaults of the timer.
@@ -359,14 +360,14 @@ func (t *timerService) publish() {
 }
 
 // runningStats adds upstream 5.x's timer figures that RocketGo measures:
-// timerOffsetBehind (timer records not read yet) and timerReadBehind (ms
-// the earliest pending message is overdue).
+// timerOffsetBehind (timer records not read yet) and timerReadBehind
+// (seconds the earliest pending message is overdue).
 func (t *timerService) runningStats(m map[string]string) {
 	behind := max(t.st.MaxOffsetInQueue(timerTopic, 0)-t.scanned.Load(), 0)
 	m["timerOffsetBehind"] = strconv.FormatInt(behind, 10)
 	late := int64(0)
 	if e := t.earliest.Load(); e != math.MaxInt64 {
-		late = max(t.now().UnixMilli()-e, 0)
+		late = max(t.now().UnixMilli()-e, 0) / 1000
 	}
 	m["timerReadBehind"] = strconv.FormatInt(late, 10)
 }

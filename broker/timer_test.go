@@ -149,6 +149,7 @@ func TestTimerMessages(t *testing.T) {
 	}{
 		{"beyond the max delay", sendKeyed(t, b, c, "Timed", "X1", map[string]string{protocol.PropertyTimerDelayMS: ms(41 * 24 * time.Hour)}), protocol.RespMessageIllegal, "max delay"},
 		{"not a number", sendKeyed(t, b, c, "Timed", "X2", map[string]string{protocol.PropertyTimerDelaySec: "soon"}), protocol.RespMessageIllegal, "not a number"},
+		{"cancelling a timer message", sendKeyed(t, b, c, "Timed", "X4", map[string]string{protocol.PropertyTimerDelaySec: "5", propertyTimerDelUniqKey: "F1"}), protocol.RespMessageIllegal, "not implemented yet"},
 		{"the timer topic itself", sendKeyed(t, b, c, timerTopic, "X3", nil), protocol.RespNoPermission, "forbidden"},
 	} {
 		if tc.resp.Code != tc.code || !strings.Contains(tc.resp.Remark, tc.remark) {

@@ -62,6 +62,10 @@ func (b *Broker) checkTimer(req *remoting.Command, sr *sendRequest, props *[]byt
 	if _, ok := protocol.LookupProperty(p, propertyTimerOutMS); ok {
 		return nil // already timed once: 5.x's double check
 	}
+	if _, ok := protocol.LookupProperty(p, propertyTimerDelUniqKey); ok {
+		return remoting.NewResponse(req, protocol.RespMessageIllegal,
+			"cancelling timer messages (TIMER_DEL_UNIQKEY) not implemented yet in RocketGo")
+	}
 	now := b.now().UnixMilli()
 	at, err := timerDeliverAt(p, now)
 	if err != nil {
