@@ -86,7 +86,7 @@ func startRocketGo(ctx context.Context, ps *procs, bin, dir, flush string) (*roc
 	}
 	nsConf := filepath.Join(nsDir, "namesrv.properties")
 	if err := writeProperties(nsConf, map[string]string{
-		"listenPort": strconv.Itoa(nsPort), "rocketmqHome": nsDir,
+		"bindAddress": "127.0.0.1", "listenPort": strconv.Itoa(nsPort), "rocketmqHome": nsDir,
 		"kvConfigPath": filepath.Join(nsDir, "kvConfig.json"), "configStorePath": filepath.Join(nsDir, "namesrv.conf"),
 	}); err != nil {
 		return nil, err
