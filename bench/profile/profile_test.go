@@ -26,7 +26,7 @@ func set(tb testing.TB, cfg any, kv ...string) {
 
 // startCluster runs a name server and a broker in this process on
 // 127.0.0.1 with the store in a temporary directory.
-func startCluster(tb testing.TB, flush string) string {
+func startCluster(tb testing.TB, flush string, extra ...string) string {
 	tb.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := tb.TempDir()
@@ -46,6 +46,7 @@ func startCluster(tb testing.TB, flush string) string {
 	set(tb, &bcfg, "brokerIP1", "127.0.0.1", "brokerIP2", "127.0.0.1", "bindAddress", "127.0.0.1", "listenPort", "0",
 		"namesrvAddr", nsAddr, "rocketmqHome", dir, "storePathRootDir", dir+"/store", "flushDiskType", flush,
 		"autoCreateTopicEnable", "true", "defaultTopicQueueNums", "8")
+	set(tb, &bcfg, extra...)
 	b, err := broker.New(bcfg, broker.WithLogger(quiet), broker.WithStoreLogger(quiet))
 	if err != nil {
 		tb.Fatal(err)
@@ -63,8 +64,8 @@ func startCluster(tb testing.TB, flush string) string {
 
 // benchSend sends b.N messages of size bytes from pubs goroutines, each
 // waiting for the broker's answer, as mqbench producer -w pubs does.
-func benchSend(b *testing.B, flush string, size, pubs int) {
-	ns := startCluster(b, flush)
+func benchSend(b *testing.B, flush string, size, pubs int, brokerProps ...string) {
+	ns := startCluster(b, flush, brokerProps...)
 	p, err := client.NewProducer(client.ProducerOptions{
 		ClientOptions: client.ClientOptions{NameServers: []string{ns},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
@@ -121,3 +122,10 @@ func benchSend(b *testing.B, flush string, size, pubs int) {
 func BenchmarkSendAsyncFlush128B64Pubs(b *testing.B) { benchSend(b, "ASYNC_FLUSH", 128, 64) }
 func BenchmarkSendAsyncFlush1KB1Pub(b *testing.B)    { benchSend(b, "ASYNC_FLUSH", 1024, 1) }
 func BenchmarkSendSyncFlush128B64Pubs(b *testing.B)  { benchSend(b, "SYNC_FLUSH", 128, 64) }
+
+// With SYNC_FLUSH a send worker waits for the fsync of its message, so
+// sendMessageThreadPoolNums (default min(cores, 4)) bounds how many
+// messages one fsync can cover; this variant shows the effect of more.
+func BenchmarkSendSyncFlush128B64PubsPool64(b *testing.B) {
+	benchSend(b, "SYNC_FLUSH", 128, 64, "sendMessageThreadPoolNums", "64")
+}
