@@ -1,0 +1,427 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rocketgo/rocketgo/client"
+	"github.com/rocketgo/rocketgo/internal/testcluster"
+)
+
+// These tests run the real mqadmin binary against a name server and a
+// broker started as processes, and check what it prints.
+
+type result struct {
+	out, err string
+	code     int
+}
+
+type harness struct {
+	t    *testing.T
+	bin  string
+	ns   string // name server address
+	addr string // broker address
+	tmp  string
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+)
+
+func mqadmin(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() { binPath = testcluster.Build(t, "mqadmin") })
+	if _, err := os.Stat(binPath); err != nil { // the first test's temp dir is gone
+		binPath = testcluster.Build(t, "mqadmin")
+	}
+	return binPath
+}
+
+// run runs mqadmin with args and the given extra environment (NAMESRV_ADDR
+// is not inherited from the test's environment).
+func run(t *testing.T, bin string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "NAMESRV_ADDR=") {
+			base = append(base, kv)
+		}
+	}
+	cmd.Env = append(base, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run mqadmin %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func startHarness(t *testing.T) *harness {
+	t.Helper()
+	bin := mqadmin(t)
+	ns := testcluster.StartNamesrv(t, nil)
+	b := testcluster.StartBroker(t, []string{ns.Addr}, nil)
+	h := &harness{t: t, bin: bin, ns: ns.Addr, addr: b.Addr, tmp: t.TempDir()}
+	h.waitOut("the broker registered", func(out string) bool { return strings.Contains(out, b.Addr) }, "clusterList")
+	return h
+}
+
+// ok runs mqadmin -n ns args and wants exit status 0.
+func (h *harness) ok(args ...string) string {
+	h.t.Helper()
+	r := run(h.t, h.bin, []string{"TMPDIR=" + h.tmp}, append(args, "-n", h.ns)...)
+	if r.code != 0 {
+		h.t.Fatalf("mqadmin %v: exit %d\nstdout:\n%s\nstderr:\n%s", args, r.code, r.out, r.err)
+	}
+	return r.out
+}
+
+// fail runs mqadmin -n ns args and wants exit status 1; it returns stderr.
+func (h *harness) fail(args ...string) string {
+	h.t.Helper()
+	r := run(h.t, h.bin, []string{"TMPDIR=" + h.tmp}, append(args, "-n", h.ns)...)
+	if r.code != 1 {
+		h.t.Fatalf("mqadmin %v: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", args, r.code, r.out, r.err)
+	}
+	return r.err
+}
+
+// waitOut runs the command until its output satisfies cond (deadline 20 s).
+func (h *harness) waitOut(what string, cond func(string) bool, args ...string) string {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		r := run(h.t, h.bin, []string{"TMPDIR=" + h.tmp}, append(args, "-n", h.ns)...)
+		if r.code == 0 && cond(r.out) {
+			return r.out
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("waiting for %s: mqadmin %v: exit %d\nstdout:\n%s\nstderr:\n%s", what, args, r.code, r.out, r.err)
+		}
+		<-tick.C
+	}
+}
+
+func hasLine(out, line string) bool {
+	return slices.Contains(strings.Split(out, "\n"), line)
+}
+
+func mustMatch(t *testing.T, out, pattern string) []string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("output does not match %q:\n%s", pattern, out)
+	}
+	return m
+}
+
+func TestCLIFrame(t *testing.T) {
+	bin := mqadmin(t)
+	r := run(t, bin, nil)
+	if r.code != 0 || !strings.HasPrefix(r.out, "The most commonly used mqadmin commands are:\n") {
+		t.Fatalf("no arguments: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	for _, name := range []string{"updateTopic", "clusterList", "queryMsgByOffset", "consumerProgress", "updateKvConfig"} {
+		mustMatch(t, r.out, `(?m)^   `+name+` +\S.*$`)
+	}
+
+	r = run(t, bin, nil, "updateTopic", "-h")
+	if r.code != 0 {
+		t.Fatalf("-h: exit %d", r.code)
+	}
+	mustMatch(t, r.out, `(?m)^usage: mqadmin updateTopic .*-t <arg>`)
+	mustMatch(t, r.out, `(?m)^ -t,--topic <arg> +topic name$`)
+	mustMatch(t, r.out, `(?m)^ -n,--namesrvAddr <arg> +Name server address list`)
+	if help := run(t, bin, nil, "help", "updateTopic"); help.out != r.out {
+		t.Errorf("help updateTopic differs from updateTopic -h:\n%s", help.out)
+	}
+
+	cases := []struct {
+		name string
+		args []string
+		env  []string
+		want string
+	}{
+		{"unknown command", []string{"nope"}, nil, "The sub command nope not exist."},
+		{"bad flag", []string{"topicList", "-z"}, nil, "unrecognized option: -z"},
+		{"flag without value", []string{"topicStatus", "-t"}, nil, "missing argument for option: t"},
+		{"missing required", []string{"topicStatus"}, nil, "missing required option(s): t"},
+		{"stray argument", []string{"topicList", "extra"}, nil, `unexpected argument "extra"`},
+		{"no name server", []string{"clusterList"}, nil, "no name server address: give it with -n host:9876 or export NAMESRV_ADDR=host:9876"},
+		{"unreachable name server", []string{"clusterList", "-n", "127.0.0.1:1"}, nil, "hint: the name server at 127.0.0.1:1 cannot be reached"},
+		{"unreachable from env", []string{"topicList"}, []string{"NAMESRV_ADDR=127.0.0.1:1"}, "export NAMESRV_ADDR=host:9876"},
+		{"bad topic name", []string{"updateTopic", "-n", "127.0.0.1:1", "-c", "DefaultCluster", "-t", "a%b"}, nil, `topic name "a%b" is not allowed: use only characters of ^[a-zA-Z0-9_-]+$`},
+		{"bad perm", []string{"updateTopic", "-n", "127.0.0.1:1", "-c", "DefaultCluster", "-t", "ok", "-p", "7"}, nil, "-p 7 is not a topic permission"},
+		{"no -b or -c", []string{"updateTopic", "-n", "127.0.0.1:1", "-t", "ok"}, nil, "give a broker address with -b ip:port or a cluster name with -c"},
+		{"bad number", []string{"queryMsgByOffset", "-n", "127.0.0.1:1", "-t", "x", "-b", "b", "-i", "x", "-o", "0"}, nil, `-i "x" is not a number`},
+		{"qid without broker", []string{"sendMessage", "-n", "127.0.0.1:1", "-t", "x", "-p", "b", "-i", "0"}, nil, "-i needs -b"},
+	}
+	for _, c := range cases {
+		r := run(t, bin, c.env, c.args...)
+		if r.code != 1 || !strings.Contains(r.err, c.want) {
+			t.Errorf("%s: mqadmin %v: exit %d, stderr %q; want exit 1 and %q", c.name, c.args, r.code, r.err, c.want)
+		}
+		if r.out != "" {
+			t.Errorf("%s: printed on stdout: %q", c.name, r.out)
+		}
+	}
+}
+
+func TestTopicAndClusterCommands(t *testing.T) {
+	h := startHarness(t)
+	addr := regexp.QuoteMeta(h.addr)
+
+	out := h.ok("clusterList")
+	if header := "#Cluster Name     #Broker Name            #BID  #Addr                  #Version                #InTPS(LOAD)       #OutTPS(LOAD) #PCWait(ms) #Hour #SPACE\n"; !strings.HasPrefix(out, header) {
+		t.Errorf("clusterList header:\n%s", out)
+	}
+	mustMatch(t, out, `(?m)^DefaultCluster    broker-a                0     `+addr+` +V4_9_8 +\d+\.\d\d\(\d+,\d+ms\) +\d+\.\d\d\(\d+,\d+ms\) +\d* +\d+\.\d\d +\d\.\d{4}$`)
+	out = h.ok("clusterList", "-m")
+	mustMatch(t, out, `(?m)^DefaultCluster    broker-a +\d+ +\d+ +\d+ +\d+$`)
+
+	out = h.ok("brokerStatus", "-b", h.addr)
+	mustMatch(t, out, `(?m)^brokerVersionDesc {15}: V4_9_8$`)
+	mustMatch(t, out, `(?m)^putTps {26}: [\d.]+ [\d.]+ [\d.]+$`)
+	out = h.ok("brokerStatus", "-c", "DefaultCluster")
+	mustMatch(t, out, `(?m)^`+addr+` +bootTimestamp {19}: \d+$`)
+	// -b wins over -c: a cluster that does not exist is not looked at.
+	out = h.ok("brokerStatus", "-b", h.addr, "-c", "NoSuchCluster")
+	mustMatch(t, out, `(?m)^brokerVersionDesc {15}: V4_9_8$`)
+	if e := h.fail("brokerStatus", "-c", "NoSuchCluster"); !strings.Contains(e, `cluster "NoSuchCluster" not found`) {
+		t.Errorf("unknown cluster: %s", e)
+	}
+
+	out = h.ok("getBrokerConfig", "-b", h.addr)
+	mustMatch(t, out, `^============`+addr+`============\n`)
+	mustMatch(t, out, `(?m)^brokerName {40}=  broker-a$`)
+	out = h.ok("getBrokerConfig", "-c", "DefaultCluster")
+	mustMatch(t, out, `^============Master: `+addr+`============\n`)
+	if e := h.fail("updateBrokerConfig", "-b", h.addr, "-k", "flushDiskType", "-v", "SYNC_FLUSH"); !strings.Contains(e, "not implemented yet") {
+		t.Errorf("updateBrokerConfig: %s", e)
+	}
+
+	out = h.ok("updateTopic", "-c", "DefaultCluster", "-t", "AdminTopic", "-r", "4", "-w", "4")
+	want := "create topic to " + h.addr + " success.\nTopicConfig [topicName=AdminTopic, readQueueNums=4, writeQueueNums=4, perm=RW-, topicFilterType=SINGLE_TAG, topicSysFlag=0, order=false]\n"
+	if out != want {
+		t.Fatalf("updateTopic printed\n%q\nwant\n%q", out, want)
+	}
+	out = h.ok("updateTopic", "-b", h.addr, "-c", "NoSuchCluster", "-t", "AdminTopic2", "-r", "2", "-w", "2")
+	mustMatch(t, out, `^create topic to `+addr+` success.\n`)
+
+	h.waitOut("AdminTopic in topicList", func(o string) bool { return hasLine(o, "AdminTopic") }, "topicList")
+	out = h.waitOut("AdminTopic in topicList -c", func(o string) bool { return strings.Contains(o, "AdminTopic ") }, "topicList", "-c")
+	mustMatch(t, out, `^#Cluster Name {9}#Topic {44}#Consumer Group {33}\n`)
+	mustMatch(t, out, `(?m)^DefaultCluster {8}AdminTopic {120}$`)
+	if strings.Contains(out, "%RETRY%") {
+		t.Errorf("topicList -c lists retry topics:\n%s", out)
+	}
+
+	out = h.ok("topicRoute", "-t", "AdminTopic")
+	mustMatch(t, out, `"brokerName":"broker-a"|"brokerName": "broker-a"`)
+	mustMatch(t, out, `"readQueueNums":\s*4`)
+	out = h.ok("topicRoute", "-t", "AdminTopic", "-l")
+	mustMatch(t, out, `(?m)^DefaultCluster {32}broker-a {25}\{0=`+addr+`\} +4 +4 +6 *$`)
+	mustMatch(t, out, `(?m)^Total: {40}1 +4 +4 *$`)
+
+	out = h.ok("topicStatus", "-t", "AdminTopic")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 5 || lines[0] != "#Broker Name                      #QID  #Min Offset           #Max Offset             #Last Updated" {
+		t.Fatalf("topicStatus:\n%s", out)
+	}
+	mustMatch(t, out, `(?m)^broker-a {26}3 {5}0 {21}0 {23}$`)
+
+	if out := h.ok("topicClusterList", "-t", "AdminTopic"); out != "DefaultCluster\n" {
+		t.Errorf("topicClusterList: %q", out)
+	}
+
+	out = h.ok("updateTopicPerm", "-b", h.addr, "-t", "AdminTopic", "-p", "4")
+	mustMatch(t, out, `^update topic perm from 6 to 4 in `+addr+` success.\nTopicConfig \[topicName=AdminTopic, readQueueNums=4, writeQueueNums=4, perm=R--`)
+	h.waitOut("perm 4 in the route", func(o string) bool { return regexp.MustCompile(`"perm":\s*4`).MatchString(o) }, "topicRoute", "-t", "AdminTopic")
+	if out := h.ok("updateTopicPerm", "-c", "DefaultCluster", "-t", "AdminTopic", "-p", "4"); out != "new perm equals to the old one!\n" {
+		t.Errorf("same perm: %q", out)
+	}
+
+	out = h.ok("wipeWritePerm", "-b", "broker-a")
+	mustMatch(t, out, `^wipe write perm of broker\[broker-a\] in name server\[`+regexp.QuoteMeta(h.ns)+`\] OK, \d+\n$`)
+	out = h.ok("addWritePerm", "-b", "broker-a")
+	mustMatch(t, out, `^add write perm of broker\[broker-a\] in name server\[`+regexp.QuoteMeta(h.ns)+`\] OK, \d+\n$`)
+
+	out = h.ok("deleteTopic", "-c", "DefaultCluster", "-t", "AdminTopic2")
+	if out != "delete topic [AdminTopic2] from cluster [DefaultCluster] success.\ndelete topic [AdminTopic2] from NameServer success.\n" {
+		t.Errorf("deleteTopic: %q", out)
+	}
+	h.waitOut("AdminTopic2 gone", func(o string) bool { return !hasLine(o, "AdminTopic2") }, "topicList")
+	if e := h.fail("topicRoute", "-t", "AdminTopic2"); !strings.Contains(e, "no route") {
+		t.Errorf("route of a deleted topic: %s", e)
+	}
+}
+
+func TestNamesrvCommands(t *testing.T) {
+	bin := mqadmin(t)
+	ns := testcluster.StartNamesrv(t, nil)
+	h := &harness{t: t, bin: bin, ns: ns.Addr, tmp: t.TempDir()}
+
+	if out := h.ok("updateKvConfig", "-s", "TEST_NS", "-k", "k1", "-v", "v1"); out != "create or update kv config to namespace success.\n" {
+		t.Errorf("updateKvConfig: %q", out)
+	}
+	if out := h.ok("deleteKvConfig", "-s", "TEST_NS", "-k", "k1"); out != "delete kv config from namespace success.\n" {
+		t.Errorf("deleteKvConfig: %q", out)
+	}
+	if out := h.ok("updateOrderConf", "-t", "OrderTopic", "-m", "put", "-v", "broker-a:4"); out != "update orderConf success. topic=[OrderTopic], orderConf=[broker-a:4]\n" {
+		t.Errorf("updateOrderConf put: %q", out)
+	}
+	if out := h.ok("updateOrderConf", "-t", "OrderTopic", "-m", "get"); out != "get orderConf success. topic=[OrderTopic], orderConf=[broker-a:4]\n" {
+		t.Errorf("updateOrderConf get: %q", out)
+	}
+	h.ok("updateOrderConf", "-t", "OrderTopic", "-m", "delete")
+	if e := h.fail("updateOrderConf", "-t", "OrderTopic", "-m", "get"); !strings.Contains(e, "has no order conf") {
+		t.Errorf("get after delete: %s", e)
+	}
+	if e := h.fail("updateOrderConf", "-t", "OrderTopic", "-m", "drop"); !strings.Contains(e, "one of get, put, delete") {
+		t.Errorf("bad method: %s", e)
+	}
+
+	out := h.ok("getNamesrvConfig")
+	mustMatch(t, out, `^============`+regexp.QuoteMeta(ns.Addr)+`============\n`)
+	mustMatch(t, out, `(?m)^orderMessageEnable {32}=  false$`)
+	out = h.ok("updateNamesrvConfig", "-k", "orderMessageEnable", "-v", "true")
+	if want := "update name server config success![" + ns.Addr + "]\norderMessageEnable : true\n"; out != want {
+		t.Errorf("updateNamesrvConfig: %q want %q", out, want)
+	}
+	mustMatch(t, h.ok("getNamesrvConfig"), `(?m)^orderMessageEnable {32}=  true$`)
+	if e := h.fail("updateNamesrvConfig", "-k", "configStorePath", "-v", "/tmp/x"); !strings.Contains(e, "black list") {
+		t.Errorf("black-listed key: %s", e)
+	}
+}
+
+func TestMessageAndConsumerCommands(t *testing.T) {
+	h := startHarness(t)
+	addr := regexp.QuoteMeta(h.addr)
+	h.ok("updateTopic", "-c", "DefaultCluster", "-t", "MsgTopic", "-r", "1", "-w", "1")
+	h.waitOut("MsgTopic routed", func(string) bool { return true }, "topicRoute", "-t", "MsgTopic")
+
+	out := h.ok("sendMessage", "-t", "MsgTopic", "-p", "hello mqadmin", "-k", "key-1", "-c", "TagA")
+	m := mustMatch(t, out, `^#Broker Name                      #QID  #Send Result            #MsgId\nbroker-a {24}  0     SEND_OK {17}([0-9A-F]{32})\n$`)
+	uniq := m[1]
+
+	out = h.ok("queryMsgByOffset", "-t", "MsgTopic", "-b", "broker-a", "-i", "0", "-o", "0")
+	offsetID := mustMatch(t, out, `(?m)^OffsetID: {12}([0-9A-F]+)$`)[1]
+	for _, p := range []string{`(?m)^Topic: {15}MsgTopic$`, `(?m)^Tags: {16}\[TagA\]$`, `(?m)^Keys: {16}\[key-1\]$`,
+		`(?m)^Queue ID: {12}0$`, `(?m)^Queue Offset: {8}0$`, `(?m)^Store Host: {10}` + addr + `$`,
+		`(?m)^Born Timestamp: {6}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}$`, `(?m)^Message Body Path: {3}\S+$`} {
+		mustMatch(t, out, p)
+	}
+	bodyPath := mustMatch(t, out, `(?m)^Message Body Path: {3}(\S+)$`)[1]
+	if b, err := os.ReadFile(bodyPath); err != nil || string(b) != "hello mqadmin" {
+		t.Errorf("body file %s: %q %v", bodyPath, b, err)
+	}
+	if e := h.fail("queryMsgByOffset", "-t", "MsgTopic", "-b", "broker-a", "-i", "0", "-o", "5"); !strings.Contains(e, "no message at offset 5") {
+		t.Errorf("offset past the end: %s", e)
+	}
+
+	out = h.ok("queryMsgById", "-i", offsetID)
+	mustMatch(t, out, `(?m)^OffsetID: {12}`+offsetID+`$`)
+	mustMatch(t, out, `(?m)^Keys: {16}\[key-1\]$`)
+	if e := h.fail("queryMsgById", "-i", "XYZ"); !strings.Contains(e, "is not an offset message id") {
+		t.Errorf("bad id: %s", e)
+	}
+
+	out = h.waitOut("the key indexed", func(o string) bool { return strings.Contains(o, uniq) }, "queryMsgByKey", "-t", "MsgTopic", "-k", "key-1")
+	mustMatch(t, out, `^#Message ID {40}#QID {34}#Offset\n`+uniq+` {22}0 {40}0\n$`)
+	out = h.waitOut("the unique key indexed", func(o string) bool { return strings.Contains(o, offsetID) }, "queryMsgByUniqueKey", "-t", "MsgTopic", "-i", uniq)
+	mustMatch(t, out, `(?m)^Tags: {16}\[TagA\]$`)
+
+	out = h.ok("printMsg", "-t", "MsgTopic")
+	mustMatch(t, out, `^minOffset=0, maxOffset=1, MessageQueue \[topic=MsgTopic, brokerName=broker-a, queueId=0\]\n`)
+	mustMatch(t, out, `(?m)^MSGID: `+uniq+` MessageExt \[queueId=0, .*\] BODY: hello mqadmin$`)
+	out = h.ok("printMsg", "-t", "MsgTopic", "-s", "TagB", "-d", "false")
+	if strings.Contains(out, "MSGID:") {
+		t.Errorf("printMsg -s TagB printed a TagA message:\n%s", out)
+	}
+
+	// A producer and a consumer for the connection and progress commands.
+	opts := client.ClientOptions{NameServers: []string{h.ns}, HeartbeatBrokerInterval: 200 * time.Millisecond, PersistConsumerOffsetInterval: 100 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)}
+	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: opts, Group: "AdminPG"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown(context.Background()) })
+	if _, err := p.Send(ctx, client.NewMessage("MsgTopic", "TagA", []byte("second"))); err != nil {
+		t.Fatal(err)
+	}
+	out = h.waitOut("producer connection", func(o string) bool { return strings.HasPrefix(o, "0001  ") }, "producerConnection", "-g", "AdminPG", "-t", "MsgTopic")
+	mustMatch(t, out, `^0001  \S+@\S+ +\S+:\d+ +GO +V4_9_8\n$`)
+
+	consumed := make(chan struct{}, 16)
+	pc, err := client.NewPushConsumer(client.PushConsumerOptions{ClientOptions: opts, Group: "AdminCG", ConsumeFrom: client.ConsumeFromFirstOffset,
+		RebalanceInterval: 200 * time.Millisecond,
+		Listener: func(ctx context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
+			for range msgs {
+				consumed <- struct{}{}
+			}
+			return client.ConsumeSuccess, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Subscribe("MsgTopic", client.ByTag("*")); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Shutdown(context.Background()) })
+	for range 2 {
+		select {
+		case <-consumed:
+		case <-time.After(20 * time.Second):
+			t.Fatal("consumer got no message")
+		}
+	}
+	out = h.waitOut("committed offsets", func(o string) bool { return strings.Contains(o, "Diff Total: 0") }, "consumerProgress", "-g", "AdminCG")
+	mustMatch(t, out, `^#Topic {60}#Broker Name {22}#QID  #Broker Offset {8}#Consumer Offset {6}#Diff {17}#LastTime\n`)
+	mustMatch(t, out, `(?m)^MsgTopic {58}broker-a {26}0 {5}2 {21}2 {21}0 {21}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
+	mustMatch(t, out, `\nConsume TPS: \d+\.\d\d\nDiff Total: 0\n$`)
+
+	out = h.ok("consumerConnection", "-g", "AdminCG")
+	mustMatch(t, out, `^#ClientId                            #ClientAddr            #Language  #Version\n\S+@\S+ +\S+:\d+ +GO +V4_9_8\n`)
+	mustMatch(t, out, `(?m)^MsgTopic {13}\*$`)
+	mustMatch(t, out, `(?m)^ConsumeType: CONSUME_PASSIVELY\nMessageModel: CLUSTERING\nConsumeFromWhere: CONSUME_FROM_FIRST_OFFSET$`)
+	if e := h.fail("consumerConnection", "-g", "NoSuchGroup"); e == "" {
+		t.Error("consumerConnection of an unknown group printed no error")
+	}
+
+	out = h.ok("updateSubGroup", "-c", "DefaultCluster", "-g", "AdminSG", "-r", "3", "-d", "false")
+	want := "create subscription group to " + h.addr + " success.\nSubscriptionGroupConfig [groupName=AdminSG, consumeEnable=true, consumeFromMinEnable=true, consumeBroadcastEnable=false, retryQueueNums=1, retryMaxTimes=3, brokerId=0, whichBrokerWhenConsumeSlowly=1, notifyConsumerIdsChangedEnable=true]\n"
+	if out != want {
+		t.Errorf("updateSubGroup:\n%q\nwant\n%q", out, want)
+	}
+	out = h.ok("deleteSubGroup", "-b", h.addr, "-g", "AdminSG")
+	if out != "delete subscription group [AdminSG] from broker ["+h.addr+"] success.\n" {
+		t.Errorf("deleteSubGroup: %q", out)
+	}
+}
