@@ -24,7 +24,7 @@ type diskResult struct {
 // fdatasync: the cost of the bytes a broker stores, without the broker.
 func diskBaseline(dir string, size, n, syncN int) (diskResult, error) {
 	res := diskResult{size: size}
-	rec := randomBody(size)
+	rec := loadgen.RandomBody(size)
 	path := filepath.Join(dir, fmt.Sprintf("disk-%d", size))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,7 +93,7 @@ func runNATS(ctx context.Context, ps *procs, cfg config, bin, dir, version strin
 		if _, err := js.AddStream(&nats.StreamConfig{Name: name, Subjects: []string{subject}, Storage: nats.FileStorage}); err != nil {
 			return got, fmt.Errorf("add stream %s: %w", name, err)
 		}
-		body := randomBody(w.size)
+		body := loadgen.RandomBody(w.size)
 		publish := func(ctx context.Context, _ int, _ int64) error {
 			_, err := js.Publish(subject, body, nats.Context(ctx))
 			return err
@@ -164,15 +163,4 @@ func consumeNATS(ctx context.Context, js nats.JetStreamContext, stream, subject 
 		m.perSec = float64(m.count-firstBatch) / win.Seconds()
 	}
 	return m, nil
-}
-
-const alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// randomBody is a body like mqbench's: random alphanumeric bytes.
-func randomBody(size int) []byte {
-	b := make([]byte, size)
-	for i := range b {
-		b[i] = alphanumeric[rand.IntN(len(alphanumeric))]
-	}
-	return b
 }

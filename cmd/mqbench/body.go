@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/binary"
-	"math/rand/v2"
 	"time"
 )
 
@@ -13,18 +12,6 @@ const (
 	stampMagic = "MQB1"
 	stampLen   = len(stampMagic) + 8
 )
-
-const alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// newBody returns size random alphanumeric bytes, as upstream's benchmark
-// builds its body (so compression, when asked for, has work to do).
-func newBody(size int) []byte {
-	b := make([]byte, size)
-	for i := range b {
-		b[i] = alphanumeric[rand.IntN(len(alphanumeric))]
-	}
-	return b
-}
 
 // stamp writes the send time into body when it has room for it.
 func stamp(body []byte, now time.Time) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketgo/rocketgo/cmd/mqbench/loadgen"
 	"github.com/rocketgo/rocketgo/internal/testcluster"
 )
 
@@ -190,14 +191,14 @@ func TestBadUsage(t *testing.T) {
 }
 
 func TestStampRoundTrip(t *testing.T) {
-	body := newBody(64)
+	body := loadgen.RandomBody(64)
 	now := time.Unix(1700000000, 123456789)
 	stamp(body, now)
 	got, ok := stamped(body)
 	if !ok || !got.Equal(now) {
 		t.Fatalf("stamped = %v %v, want %v", got, ok, now)
 	}
-	if _, ok := stamped(newBody(64)); ok {
+	if _, ok := stamped(loadgen.RandomBody(64)); ok {
 		t.Fatal("an unstamped body read as stamped")
 	}
 	short := []byte("tiny")

@@ -142,7 +142,7 @@ func startSender(ctx context.Context, o producerOptions, stderr io.Writer) (*sen
 	for w := range bodies {
 		bodies[w] = make([][]byte, o.batch)
 		for i := range bodies[w] {
-			bodies[w][i] = newBody(o.size)
+			bodies[w][i] = loadgen.RandomBody(o.size)
 		}
 	}
 	props := userProperties(o.propSize)
