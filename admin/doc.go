@@ -14,7 +14,7 @@
 // command list, so "mqadmin X" says the command does not exist):
 // allocateMQ, statsAll, clusterRT, brokerConsumeStats, cleanExpiredCQ,
 // cleanUnusedTopic, sendMsgStatus, checkMsgSendRT, consumeMessage,
-// printMsgByQueue, resetOffsetByTime, consumerStatus, getConsumerStatus,
-// cloneGroupOffset, startMonitoring, exportMetadata, exportConfigs,
+// printMsgByQueue, consumerStatus, getConsumerStatus,
+// startMonitoring, exportMetadata, exportConfigs,
 // exportMetrics.
 package admin

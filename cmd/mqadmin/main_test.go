@@ -415,6 +415,28 @@ func TestMessageAndConsumerCommands(t *testing.T) {
 		t.Error("consumerConnection of an unknown group printed no error")
 	}
 
+	out = h.ok("cloneGroupOffset", "-s", "AdminCG", "-d", "AdminCG2", "-t", "MsgTopic")
+	if out != "clone group offset success. srcGroup[AdminCG], destGroup=[AdminCG2], topic[MsgTopic]\n" {
+		t.Errorf("cloneGroupOffset: %q", out)
+	}
+	// Without force, "now" keeps the offsets a group has: the clone's.
+	out = h.ok("resetOffsetByTime", "-g", "AdminCG2", "-t", "MsgTopic", "-s", "now", "-f", "false")
+	mustMatch(t, out, `^rollback consumer offset by specified group\[AdminCG2\], topic\[MsgTopic\], force\[false\], timestamp\(string\)\[now\], timestamp\(long\)\[-1\]\n#brokerName {29}  #queueId {32}  #offset {33}\nbroker-a {32}  0 {39}  2 {39}\n$`)
+	if e := h.fail("resetOffsetByTime", "-g", "NoOffsetsGroup", "-t", "MsgTopic", "-s", "now"); !strings.Contains(e, "THe consumer group <NoOffsetsGroup> not exist") {
+		t.Errorf("reset of a group without offsets: %s", e)
+	}
+	// Back to the start: the live consumer is told and consumes both again.
+	out = h.ok("resetOffsetByTime", "-g", "AdminCG", "-t", "MsgTopic", "-s", "0")
+	mustMatch(t, out, `(?m)^broker-a {32}  0 {39}  0 {39}$`)
+	for range 2 {
+		select {
+		case <-consumed:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the consumer did not consume again after resetOffsetByTime")
+		}
+	}
+	h.waitOut("offsets committed again", func(o string) bool { return strings.Contains(o, "Diff Total: 0") }, "consumerProgress", "-g", "AdminCG")
+
 	out = h.ok("updateSubGroup", "-c", "DefaultCluster", "-g", "AdminSG", "-r", "3", "-d", "false")
 	want := "create subscription group to " + h.addr + " success.\nSubscriptionGroupConfig [groupName=AdminSG, consumeEnable=true, consumeFromMinEnable=true, consumeBroadcastEnable=false, retryQueueNums=1, retryMaxTimes=3, brokerId=0, whichBrokerWhenConsumeSlowly=1, notifyConsumerIdsChangedEnable=true]\n"
 	if out != want {

@@ -1,0 +1,41 @@
+package client
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rocketgo/rocketgo/protocol"
+)
+
+// ResetOffsetByTime asks the broker at addr to move group's offsets of
+// topic to the first message stored at or after ts (ms; -1 for the end of
+// each queue), only backwards unless force, and to tell the group's live
+// consumers. It returns the new offset of each queue of that broker.
+func (a *Admin) ResetOffsetByTime(ctx context.Context, addr, topic, group string, ts int64, force bool) (map[MessageQueue]int64, error) {
+	resp, err := a.call(ctx, "reset offset of "+group, addr, protocol.ReqInvokeBrokerToResetOffset,
+		&resetOffsetHeader{Topic: topic, Group: group, Timestamp: ts, IsForce: force}, nil)
+	if err != nil {
+		return nil, err
+	}
+	table, err := decodeQueueOffsets(resp.Body, "offsetTable")
+	if err != nil {
+		return nil, fmt.Errorf("client: reset offset reply from %s: %w", addr, err)
+	}
+	return table, nil
+}
+
+// CloneGroupOffset copies srcGroup's committed offsets of topic ("" for
+// all its topics) to destGroup on the broker at addr.
+func (a *Admin) CloneGroupOffset(ctx context.Context, addr, srcGroup, destGroup, topic string, offline bool) error {
+	_, err := a.call(ctx, "clone offsets of "+srcGroup, addr, protocol.ReqCloneGroupOffset,
+		&cloneGroupOffsetHeader{SrcGroup: srcGroup, DestGroup: destGroup, Topic: topic, Offline: offline}, nil)
+	return err
+}
+
+// cloneGroupOffsetHeader is upstream's CloneGroupOffsetRequestHeader.
+type cloneGroupOffsetHeader struct {
+	SrcGroup  string `ext:"srcGroup,required"`
+	DestGroup string `ext:"destGroup,required"`
+	Topic     string `ext:"topic,omitempty"`
+	Offline   bool   `ext:"offline,required"`
+}
