@@ -104,6 +104,9 @@ func (b *Broker) registerHandlers(s *remoting.Server, mainPort bool) {
 
 	s.Handle(protocol.ReqEndTransaction, p.endTx, b.handleEndTransaction)
 
+	s.Handle(protocol.ReqInvokeBrokerToResetOffset, p.admin, b.handleResetOffset)
+	s.Handle(protocol.ReqCloneGroupOffset, p.admin, b.handleCloneGroupOffset)
+
 	s.HandleDefault(p.admin, b.handleAdmin)
 	s.OnConnClose(b.connClosed)
 }
