@@ -13,7 +13,9 @@
 // refused). It ends after -q messages, after -d, or on SIGINT/SIGTERM, and
 // then prints the totals and the p50/p90/p99/p99.9 round trips. Keys,
 // tags, user properties, batches, delay levels, transactional sends and
-// compression are flags, named as upstream's where upstream has one.
+// compression are flags, named as upstream's where upstream has one, with
+// one exception: upstream's -d turns delays on and -e picks the level;
+// here -e N alone sets the level and -d is the run's duration.
 //
 // The consumer subscribes a push consumer and prints consume TPS and the
 // born-to-consume (B2C) and store-to-consume (S2C) latencies every

@@ -221,3 +221,19 @@ func TestUserPropertiesSize(t *testing.T) {
 		t.Fatalf("properties of %d bytes for -p 100: %v", total, props)
 	}
 }
+
+// TestSmokeDelayLevel sends with delay level 1 (1 s on the broker's
+// default messageDelayLevel) in e2e mode: no message may arrive sooner.
+func TestSmokeDelayLevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a broker")
+	}
+	bin, ns := cluster(t)
+	out, res := runBench(t, bin, "e2e", "-n", ns, "-t", "SmokeDelay", "-w", "2", "-e", "1", "-q", "20", "-cw", "2")
+	if res.Sent != 20 || res.E2E == nil || res.E2E.Count != 20 {
+		t.Fatalf("delayed e2e summary %+v, want 20 sent and consumed\n%s", res, out)
+	}
+	if minUs := 900_000.0; res.E2E.P50 < minUs {
+		t.Fatalf("delay level 1 messages arrived after %.0f µs (p50), want about a second\n%s", res.E2E.P50, out)
+	}
+}
