@@ -15,6 +15,6 @@
 // allocateMQ, statsAll, clusterRT, brokerConsumeStats, cleanExpiredCQ,
 // cleanUnusedTopic, sendMsgStatus, checkMsgSendRT, consumeMessage,
 // printMsgByQueue, consumerStatus, getConsumerStatus,
-// startMonitoring, exportMetadata, exportConfigs,
+// startMonitoring,
 // exportMetrics.
 package admin

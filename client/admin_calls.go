@@ -396,3 +396,17 @@ func (a *Admin) PullQueue(ctx context.Context, addr, group string, mq MessageQue
 	res, _, err := pullResponse(resp, addr, mq)
 	return res, err
 }
+
+// SystemTopicsOfBroker returns the topics the broker at addr counts as its
+// own system topics (GET_SYSTEM_TOPIC_LIST_FROM_BROKER).
+func (a *Admin) SystemTopicsOfBroker(ctx context.Context, addr string) ([]string, error) {
+	resp, err := a.call(ctx, "get system topics", addr, protocol.ReqGetSystemTopicListFromBroker, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	l, err := protocol.DecodeTopicList(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("client: system topics from %s: %w", addr, err)
+	}
+	return l.TopicList, nil
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -118,6 +119,17 @@ func (h *harness) waitOut(what string, cond func(string) bool, args ...string) s
 			h.t.Fatalf("waiting for %s: mqadmin %v: exit %d\nstdout:\n%s\nstderr:\n%s", what, args, r.code, r.out, r.err)
 		}
 		<-tick.C
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v\n%s", path, err, b)
 	}
 }
 
@@ -264,6 +276,43 @@ func TestTopicAndClusterCommands(t *testing.T) {
 	mustMatch(t, out, `^wipe write perm of broker\[broker-a\] in name server\[`+regexp.QuoteMeta(h.ns)+`\] OK, \d+\n$`)
 	out = h.ok("addWritePerm", "-b", "broker-a")
 	mustMatch(t, out, `^add write perm of broker\[broker-a\] in name server\[`+regexp.QuoteMeta(h.ns)+`\] OK, \d+\n$`)
+
+	h.ok("updateSubGroup", "-b", h.addr, "-g", "ExportGroup")
+	dir := t.TempDir()
+	if out := h.ok("exportMetadata", "-c", "DefaultCluster", "-f", dir); out != "export "+dir+"/metadata.json success\n" {
+		t.Errorf("exportMetadata: %q", out)
+	}
+	var meta struct {
+		ExportTime             int64
+		TopicConfigTable       map[string]struct{ ReadQueueNums, WriteQueueNums, Perm int32 }
+		SubscriptionGroupTable map[string]struct{ RetryMaxTimes int32 }
+	}
+	readJSON(t, dir+"/metadata.json", &meta)
+	if tc := meta.TopicConfigTable["AdminTopic"]; tc.ReadQueueNums != 4 || tc.WriteQueueNums != 4 || tc.Perm != 4 {
+		t.Errorf("exported AdminTopic: %+v", tc)
+	}
+	for _, sys := range []string{"TBW102", "broker-a", "DefaultCluster", "SCHEDULE_TOPIC_XXXX"} {
+		if _, ok := meta.TopicConfigTable[sys]; ok {
+			t.Errorf("exportMetadata exported system topic %s", sys)
+		}
+	}
+	if g, ok := meta.SubscriptionGroupTable["ExportGroup"]; !ok || g.RetryMaxTimes != 16 || meta.ExportTime == 0 {
+		t.Errorf("exported groups: %+v, time %d", meta.SubscriptionGroupTable, meta.ExportTime)
+	}
+	if out := h.ok("exportConfigs", "-c", "DefaultCluster", "-f", dir); out != "export "+dir+"/configs.json success\n" {
+		t.Errorf("exportConfigs: %q", out)
+	}
+	var conf struct {
+		ClusterScale  map[string]int
+		BrokerConfigs map[string]map[string]string
+	}
+	readJSON(t, dir+"/configs.json", &conf)
+	if conf.ClusterScale["namesrvSize"] != 1 || conf.ClusterScale["masterBrokerSize"] != 1 || conf.ClusterScale["slaveBrokerSize"] != 0 {
+		t.Errorf("clusterScale: %v", conf.ClusterScale)
+	}
+	if bc := conf.BrokerConfigs["broker-a"]; bc["brokerClusterName"] != "DefaultCluster" || bc["brokerRole"] != "ASYNC_MASTER" || len(bc) > 16 {
+		t.Errorf("brokerConfigs: %v", conf.BrokerConfigs)
+	}
 
 	out = h.ok("deleteTopic", "-c", "DefaultCluster", "-t", "AdminTopic2")
 	if out != "delete topic [AdminTopic2] from cluster [DefaultCluster] success.\ndelete topic [AdminTopic2] from NameServer success.\n" {
