@@ -67,7 +67,10 @@ func FuzzEndTransaction(f *testing.F) {
 // transaction's key lies at or below its latest copy, and ending one
 // never panics either.
 func FuzzTransactionRecover(f *testing.F) {
-	b := startBroker(f, txConfig(f.TempDir(), time.Hour, time.Hour))
+	cfg := txConfig(f.TempDir(), time.Hour, time.Hour)
+	cfg.MappedFileSizeCommitLog = 256 << 20 // a long run writes hundreds of MB
+	cfg.MappedFileSizeConsumeQueue = 20 * 300_000
+	b := startBroker(f, cfg)
 	f.Add("0", "1", "-1", "TxRecover", "2", []byte("0"))
 	f.Add("", "", "", "", "", []byte(""))
 	f.Add("99", "x", "60", "TxRecover", "-3", []byte("-7"))
