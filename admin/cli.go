@@ -243,13 +243,18 @@ func (x *Exec) Admin() (*client.Admin, error) {
 	a, err := client.NewAdmin(client.ClientOptions{
 		NameServers:  x.ns,
 		InstanceName: "mqadmin",
-		Logger:       slog.New(slog.NewTextHandler(x.Err, &slog.HandlerOptions{Level: slog.LevelError})),
+		Logger:       x.logger(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w (give name servers as -n host:9876 or export NAMESRV_ADDR=host:9876)", err)
 	}
 	x.admin = a
 	return a, nil
+}
+
+// logger reports client errors on stderr; the rest is noise for a tool.
+func (x *Exec) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(x.Err, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
 func (x *Exec) close() {

@@ -12,8 +12,8 @@
 //
 // Commands of the issue not registered yet (they are absent from the
 // command list, so "mqadmin X" says the command does not exist):
-// allocateMQ, statsAll, clusterRT, brokerConsumeStats, cleanExpiredCQ,
-// cleanUnusedTopic, sendMsgStatus, checkMsgSendRT, consumeMessage,
+// statsAll, brokerConsumeStats, cleanExpiredCQ,
+// cleanUnusedTopic, consumeMessage,
 // printMsgByQueue, consumerStatus, getConsumerStatus,
 // startMonitoring,
 // exportMetrics.

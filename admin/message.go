@@ -236,24 +236,11 @@ func runSendMessage(ctx context.Context, x *Exec) error {
 	if x.Has("i") && (qid < 0 || qid > math.MaxInt32) {
 		return fmt.Errorf("-i %d: a queue id is not negative", qid)
 	}
-	if _, err := x.Admin(); err != nil { // resolves -n / NAMESRV_ADDR
-		return err
-	}
-	p, err := client.NewProducer(client.ProducerOptions{
-		ClientOptions: client.ClientOptions{NameServers: x.ns, InstanceName: "mqadmin-send"},
-		Group:         "SEND_MESSAGE_TOOLS_GROUP",
-	})
+	p, stop, err := toolProducer(ctx, x, "SEND_MESSAGE_TOOLS_GROUP")
 	if err != nil {
 		return err
 	}
-	if err := p.Start(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		p.Shutdown(sctx)
-	}()
+	defer stop()
 	msg := client.NewMessage(topic, x.Str("c"), []byte(x.Str("p")))
 	if x.Has("k") {
 		client.SetKeys(msg, x.Str("k"))

@@ -50,6 +50,9 @@ func topicCommands() []*Command {
 		{Name: "topicList", Desc: "Fetch all topic list from name server", Run: runTopicList, Options: []Option{
 			{Short: "c", Long: "clusterModel", Usage: "print cluster, topic and consumer groups"},
 		}},
+		{Name: "allocateMQ", Desc: "Allocate MQ", Run: runAllocateMQ, Options: []Option{
+			optTopic, {Short: "i", Long: "ipList", Arg: true, Required: true, Usage: "ipList (comma separated)"},
+		}},
 		{Name: "updateOrderConf", Desc: "Create or update or delete order conf", Run: runUpdateOrderConf, Options: []Option{
 			optTopic,
 			{Short: "v", Long: "orderConf", Arg: true, Usage: "set order conf [eg. brokerName1:num;brokerName2:num]"},
@@ -435,5 +438,56 @@ func runUpdateOrderConf(ctx context.Context, x *Exec) error {
 	default:
 		return fmt.Errorf("-m %q: the method is one of get, put, delete", method)
 	}
+	return nil
+}
+
+// runAllocateMQ shows how the averaging strategy would share the topic's
+// readable queues among consumers with the given ids.
+func runAllocateMQ(ctx context.Context, x *Exec) error {
+	topic := x.Str("t")
+	if err := checkTopicRead(topic); err != nil {
+		return err
+	}
+	var ids []string
+	for _, id := range strings.Split(x.Str("i"), ",") {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return fmt.Errorf("-i needs at least one consumer id or ip")
+	}
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	route, err := a.TopicRoute(ctx, topic)
+	if err != nil {
+		return err
+	}
+	var mqs []client.MessageQueue
+	for _, qd := range route.QueueDatas {
+		if protocol.PermReadable(qd.Perm) {
+			for q := range qd.ReadQueueNums {
+				mqs = append(mqs, client.MessageQueue{Topic: topic, BrokerName: qd.BrokerName, QueueID: q})
+			}
+		}
+	}
+	slices.SortFunc(mqs, func(a, b client.MessageQueue) int {
+		return cmp.Or(cmp.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
+	})
+	result := map[string][]protocol.MessageQueue{}
+	for _, id := range ids {
+		got := []protocol.MessageQueue{}
+		for _, mq := range client.AllocateAveragely.Allocate("aa", id, mqs, ids) {
+			got = append(got, protocol.MessageQueue{Topic: mq.Topic, BrokerName: mq.BrokerName, QueueID: mq.QueueID})
+		}
+		result[id] = got
+	}
+	b, err := json.Marshal(map[string]any{"result": result})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(x.Out, "%s\n", b)
 	return nil
 }

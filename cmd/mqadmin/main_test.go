@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -120,6 +121,58 @@ func (h *harness) waitOut(what string, cond func(string) bool, args ...string) s
 		}
 		<-tick.C
 	}
+}
+
+// clusterRTUntilRow runs clusterRT, which probes until interrupted, reads
+// its header and first row, then interrupts it and wants exit status 0.
+func clusterRTUntilRow(t *testing.T, h *harness) {
+	t.Helper()
+	cmd := exec.Command(h.bin, "clusterRT", "-a", "2", "-i", "1", "-n", h.ns)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var got []string
+	timeout := time.After(20 * time.Second)
+	for len(got) < 2 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("clusterRT ended early: %q\n%s", got, stderr.String())
+			}
+			got = append(got, l)
+		case <-timeout:
+			cmd.Process.Kill()
+			t.Fatalf("clusterRT printed %q in 20 s\n%s", got, stderr.String())
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("clusterRT after SIGINT: %v\n%s", err, stderr.String())
+	}
+	if got[0] != "#Cluster Name             #Broker Name              #RT   #successCount  #failCount" {
+		t.Errorf("clusterRT header: %q", got[0])
+	}
+	mustMatch(t, got[1], `^DefaultCluster {12}broker-a {18}\d+\.\d\d {4,}  2 {17}0 {15}$`)
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -276,6 +329,19 @@ func TestTopicAndClusterCommands(t *testing.T) {
 	mustMatch(t, out, `^wipe write perm of broker\[broker-a\] in name server\[`+regexp.QuoteMeta(h.ns)+`\] OK, \d+\n$`)
 	out = h.ok("addWritePerm", "-b", "broker-a")
 	mustMatch(t, out, `^add write perm of broker\[broker-a\] in name server\[`+regexp.QuoteMeta(h.ns)+`\] OK, \d+\n$`)
+
+	out = h.ok("allocateMQ", "-t", "AdminTopic", "-i", "c1,c2")
+	if want := `{"result":{"c1":[{"brokerName":"broker-a","queueId":0,"topic":"AdminTopic"},{"brokerName":"broker-a","queueId":1,"topic":"AdminTopic"}],"c2":[{"brokerName":"broker-a","queueId":2,"topic":"AdminTopic"},{"brokerName":"broker-a","queueId":3,"topic":"AdminTopic"}]}}` + "\n"; out != want {
+		t.Errorf("allocateMQ:\n%s\nwant\n%s", out, want)
+	}
+
+	h.ok("updateTopic", "-b", h.addr, "-t", "ProbeTopic", "-r", "2", "-w", "2")
+	h.waitOut("ProbeTopic routed", func(string) bool { return true }, "topicRoute", "-t", "ProbeTopic")
+	out = h.ok("checkMsgSendRT", "-t", "ProbeTopic", "-a", "3", "-s", "10")
+	mustMatch(t, out, `^#Broker Name {20}  #QID  #Send Result {8}    #RT\n(broker-a {24}  [01] {3}  true {16}    \d+\n){3}Avg RT: \d+\.\d\d\n$`)
+	out = h.ok("sendMsgStatus", "-b", "broker-a", "-c", "2", "-s", "20")
+	mustMatch(t, out, `^(rt=\d+ms, SendResult=SendResult \[sendStatus=SEND_OK, msgId=[0-9A-F]{32}, offsetMsgId=[0-9A-F]{32}, messageQueue=MessageQueue \[topic=broker-a, brokerName=broker-a, queueId=\d+\], queueOffset=\d+\]\n){2}$`)
+	clusterRTUntilRow(t, h)
 
 	h.ok("updateSubGroup", "-b", h.addr, "-g", "ExportGroup")
 	dir := t.TempDir()
