@@ -14,7 +14,7 @@
 // command list, so "mqadmin X" says the command does not exist):
 // statsAll, brokerConsumeStats, cleanExpiredCQ,
 // cleanUnusedTopic, consumeMessage,
-// printMsgByQueue, consumerStatus, getConsumerStatus,
+// consumerStatus, getConsumerStatus,
 // startMonitoring,
 // exportMetrics.
 package admin

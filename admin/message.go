@@ -53,6 +53,18 @@ func messageCommands() []*Command {
 			{Short: "e", Long: "endTimestamp", Arg: true, Usage: "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
 			{Short: "d", Long: "printBody", Arg: true, Usage: "print body"},
 		}},
+		{Name: "printMsgByQueue", Desc: "Print Message Detail", Run: runPrintMsgByQueue, Options: []Option{
+			optTopic,
+			{Short: "a", Long: "brokerName", Arg: true, Required: true, Usage: "broker name"},
+			{Short: "i", Long: "queueId", Arg: true, Required: true, Usage: "queue id"},
+			{Short: "c", Long: "charsetName", Arg: true, Usage: "CharsetName (only UTF-8 is supported)"},
+			{Short: "s", Long: "subExpression", Arg: true, Usage: "Subscribe Expression(eg: TagA || TagB)"},
+			{Short: "b", Long: "beginTimestamp", Arg: true, Usage: "Begin timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+			{Short: "e", Long: "endTimestamp", Arg: true, Usage: "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+			{Short: "p", Long: "printMsg", Arg: true, Usage: "print msg. eg: true | false(default)"},
+			{Short: "d", Long: "printBody", Arg: true, Usage: "print body. eg: true | false(default)"},
+			{Short: "f", Long: "calculate", Arg: true, Usage: "calculate by tag. eg: true | false(default)"},
+		}},
 	}
 }
 
@@ -329,45 +341,21 @@ func runPrintMsg(ctx context.Context, x *Exec) error {
 	})
 	for _, mq := range mqs {
 		addr := addrs[mq.BrokerName]
-		minOff, maxOff, err := a.QueueOffsets(ctx, addr, topic, mq.QueueID)
+		minOff, maxOff, err := queueRange(ctx, a, addr, mq, begin, end)
 		if err != nil {
 			return err
 		}
-		if begin >= 0 {
-			if minOff, err = a.SearchOffset(ctx, addr, topic, mq.QueueID, begin); err != nil {
-				return err
-			}
-		}
-		if end >= 0 {
-			if maxOff, err = a.SearchOffset(ctx, addr, topic, mq.QueueID, end); err != nil {
-				return err
-			}
-		}
 		fmt.Fprintf(x.Out, "minOffset=%d, maxOffset=%d, %s\n", minOff, maxOff, mq)
-		for off := minOff; off < maxOff; {
-			res, err := a.PullQueue(ctx, addr, "TOOLS_CONSUMER", mq, off, 32)
-			if err != nil {
-				return err
+		status, off, err := eachMessage(ctx, a, addr, mq, minOff, maxOff, func(m *client.MessageExt) {
+			if tags(m.Tags()) {
+				printMessageLine(x, m, printBody)
 			}
-			off = res.NextBeginOffset
-			if res.Status != client.PullFound {
-				fmt.Fprintf(x.Out, "%s print msg finished. status=%s, offset=%d\n", mq, res.Status, off)
-				break
-			}
-			for _, m := range res.Messages {
-				if m.QueueOffset >= maxOff {
-					off = maxOff
-					break
-				}
-				if !tags(m.Tags()) {
-					continue
-				}
-				body := "NOT PRINT BODY"
-				if printBody {
-					body = string(m.Body)
-				}
-				fmt.Fprintf(x.Out, "MSGID: %s %s BODY: %s\n", m.MsgID(), messageString(m), body)
-			}
+		})
+		if err != nil {
+			return err
+		}
+		if status != client.PullFound {
+			fmt.Fprintf(x.Out, "%s print msg finished. status=%s, offset=%d\n", mq, status, off)
 		}
 		fmt.Fprintf(x.Out, "--------------------------------------------------------\n")
 	}

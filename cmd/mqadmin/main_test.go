@@ -473,6 +473,12 @@ func TestMessageAndConsumerCommands(t *testing.T) {
 		t.Errorf("printMsg -s TagB printed a TagA message:\n%s", out)
 	}
 
+	out = h.ok("printMsgByQueue", "-t", "MsgTopic", "-a", "broker-a", "-i", "0", "-p", "true", "-d", "true", "-f", "true")
+	mustMatch(t, out, `^MSGID: `+uniq+` MessageExt \[queueId=0, .*\] BODY: hello mqadmin\nTag: TagA {26} Count: 1\n$`)
+	if out := h.ok("printMsgByQueue", "-t", "MsgTopic", "-a", "broker-a", "-i", "0", "-s", "TagB", "-f", "true"); out != "" {
+		t.Errorf("printMsgByQueue -s TagB: %q", out)
+	}
+
 	// A producer and a consumer for the connection and progress commands.
 	opts := client.ClientOptions{NameServers: []string{h.ns}, HeartbeatBrokerInterval: 200 * time.Millisecond, PersistConsumerOffsetInterval: 100 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler)}
