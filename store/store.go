@@ -123,6 +123,7 @@ func (s *Store) open() error {
 	if s.commitLog, err = commitlog.Open(s.paths.CommitLog, s.opts.MappedFileSizeCommitLog); err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
+	s.commitLog.Segments().StartWarming(0) // fault pages in ahead of appends, off the put lock
 	if s.queues, err = consumequeue.Load(s.paths.ConsumeQueue, s.st.unitsPerCQ); err != nil {
 		return fmt.Errorf("open store: load consume queues: %w", err)
 	}

@@ -60,6 +60,27 @@
 // removes the last (active) file. A corrupt tail is moved aside with
 // QuarantineFrom, which renames files to "<name>.bad" and never deletes data.
 //
+// # Warming
+//
+// Writing through the mapping into a preallocated file is slow on first
+// touch: each write fault on a page of the file's unwritten extent makes the
+// kernel allocate page cache and zero it (with read-around, a window at a
+// time) while the writer waits; the commit log's appends paid for it inside
+// the put lock. List.StartWarming starts one goroutine, owned by the List and
+// stopped by Close or Destroy, that keeps the last file's pages faulted in
+// writable some way ahead of its write position with MADV_POPULATE_WRITE.
+// That takes the faults the writer would have taken and changes no byte, so
+// it cannot race with the writer. The writer pokes it when it gets within
+// half the distance of the warmed end; a new file is warmed from its start
+// as soon as it is created; files loaded at open are warmed from their write
+// position only, never over data already written. If the kernel lacks
+// MADV_POPULATE_WRITE (before 5.14) the goroutine ends, WarmError says why,
+// and the writer faults pages itself as before.
+//
+// Files stay preallocated: with a sparse file a full disk would turn a write
+// through the mapping into SIGBUS, where a preallocated one was refused at
+// creation with an error.
+//
 // # Fault injection
 //
 // Flush goes through a Syncer (msync with MS_SYNC by default). Tests replace

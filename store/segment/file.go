@@ -89,6 +89,9 @@ type File struct {
 
 	flushMu sync.Mutex // serialises Flush and ZeroRange syncs; guards syncer
 	syncer  Syncer
+
+	warm   atomic.Pointer[warmer] // the List's warmer, if it has one
+	warmed atomic.Int64           // bytes from 0 the warmer has prefaulted
 }
 
 // OpenFile opens the file at path, creating it preallocated to size bytes when
@@ -256,6 +259,9 @@ func (f *File) AppendWith(n int, fill func(dst []byte)) (int, error) {
 	}
 	fill(f.data[pos : pos+n : pos+n])
 	f.wrote.Store(int64(pos + n))
+	if w := f.warm.Load(); w != nil && int64(min(pos+n+w.ahead/2, f.size)) > f.warmed.Load() {
+		w.poke()
+	}
 	return pos, nil
 }
 

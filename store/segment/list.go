@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Suffixes of names that OpenList skips.
@@ -25,6 +26,9 @@ type List struct {
 	mu     sync.RWMutex
 	files  []*File // sorted by base
 	syncer Syncer
+	warm   *warmer // nil unless StartWarming
+
+	warmErr atomic.Pointer[error] // why the warmer stopped early
 }
 
 // OpenList loads the segment files in dir (creating dir if needed), sorted by
@@ -71,6 +75,55 @@ func OpenList(dir string, size int) (*List, error) {
 		l.files = append(l.files, f)
 	}
 	return l, nil
+}
+
+// StartWarming starts a goroutine that keeps the last file's pages faulted
+// in up to ahead bytes past its write position (ahead <= 0 means
+// DefaultWarmAhead); Close and Destroy stop it. See "Warming" in the package
+// doc. It is for a List with one busy appender, the commit log: a goroutine
+// per consume queue would cost more than the faults it saves. Calling it
+// again does nothing.
+func (l *List) StartWarming(ahead int) {
+	if ahead <= 0 {
+		ahead = DefaultWarmAhead
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.warm != nil {
+		return
+	}
+	w := &warmer{list: l, ahead: ahead, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	l.warm = w
+	for _, f := range l.files {
+		f.warm.Store(w)
+	}
+	go w.run()
+	w.poke()
+}
+
+// WarmError is why the warmer stopped before Close (the kernel lacks
+// MADV_POPULATE_WRITE, say), or nil.
+func (l *List) WarmError() error {
+	if err := l.warmErr.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// StopWarming stops the warmer, if any, and waits for it to end; Close and
+// Destroy call it.
+func (l *List) StopWarming() {
+	l.mu.Lock()
+	w := l.warm
+	l.warm = nil
+	for _, f := range l.files {
+		f.warm.Store(nil)
+	}
+	l.mu.Unlock()
+	if w != nil {
+		close(w.stop)
+		<-w.done
+	}
 }
 
 // Dir is the directory holding the files.
@@ -167,6 +220,10 @@ func (l *List) LastOrCreate(nextBase int64) (*File, error) {
 	}
 	f.SetSyncer(l.syncer)
 	l.files = append(l.files, f)
+	if l.warm != nil {
+		f.warm.Store(l.warm)
+		l.warm.poke()
+	}
 	return f, nil
 }
 
@@ -352,8 +409,9 @@ func (l *List) Destroy() error { return l.dropAll((*File).Destroy) }
 // the readers release them.
 func (l *List) Close() error { return l.dropAll((*File).Close) }
 
-// dropAll applies end to every file and empties the list.
+// dropAll stops the warmer, applies end to every file and empties the list.
 func (l *List) dropAll(end func(*File) error) error {
+	l.StopWarming() // before l.mu: the warmer takes it to find the last file
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var firstErr error
