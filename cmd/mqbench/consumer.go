@@ -183,9 +183,12 @@ func runConsumer(ctx context.Context, o consumerOptions, stdout, stderr io.Write
 		return err
 	}
 	fmt.Fprintln(stdout, "Consumer Started.")
-	rctx, cancel := context.WithCancel(ctx)
+	rctx, cancel := context.WithCancel(ctx) // cancel also ends the timeout below
+	defer cancel()
 	if o.duration > 0 {
-		rctx, cancel = context.WithTimeout(ctx, o.duration)
+		var stop context.CancelFunc
+		rctx, stop = context.WithTimeout(rctx, o.duration)
+		defer stop()
 	}
 	reported := make(chan struct{})
 	go func() {
