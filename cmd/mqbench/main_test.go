@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -235,5 +236,24 @@ func TestSmokeDelayLevel(t *testing.T) {
 	}
 	if minUs := 900_000.0; res.E2E.P50 < minUs {
 		t.Fatalf("delay level 1 messages arrived after %.0f µs (p50), want about a second\n%s", res.E2E.P50, out)
+	}
+}
+
+// TestNoNameServerFails: with nothing to send to, the first error is
+// shown and the exit status says no send succeeded.
+func TestNoNameServerFails(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"producer", "-n", addr, "-w", "2", "-q", "4"}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "send failed:") || !strings.Contains(errOut.String(), "no send succeeded") {
+		t.Fatalf("exit %d, stderr %q; want 1, the first error and 'no send succeeded'", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "Send Failed: 4") {
+		t.Fatalf("summary does not count the 4 failures:\n%s", out.String())
 	}
 }

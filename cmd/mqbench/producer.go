@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/rocketgo/rocketgo/client"
@@ -164,6 +165,7 @@ func startSender(ctx context.Context, o producerOptions, stderr io.Writer) (*sen
 		return m
 	}
 	s := &sender{shutdown: p.Shutdown, queues: p.Queues}
+	var firstErr sync.Once
 	s.send = func(ctx context.Context, w int, _ int64) error {
 		now := time.Now()
 		var err error
@@ -185,6 +187,11 @@ func startSender(ctx context.Context, o producerOptions, stderr io.Writer) (*sen
 		}
 		if _, refused := client.ResponseCode(err); refused && !errors.Is(err, loadgen.ErrResponse) {
 			err = fmt.Errorf("%w: %w", loadgen.ErrResponse, err)
+		}
+		if err != nil && ctx.Err() == nil {
+			firstErr.Do(func() {
+				fmt.Fprintf(stderr, "mqbench: send failed: %v (later failures are only counted)\n", err)
+			})
 		}
 		return err
 	}
@@ -240,7 +247,12 @@ func runProducer(ctx context.Context, o producerOptions, stdout, stderr io.Write
 	}
 	printProducerSummary(stdout, o, res)
 	if o.json {
-		return printJSON(stdout, producerJSON(o, res))
+		if err := printJSON(stdout, producerJSON(o, res)); err != nil {
+			return err
+		}
+	}
+	if snap := res.stats.Snapshot(); snap.OK == 0 && snap.SendFailed+snap.ResponseFailed > 0 {
+		return errors.New("no send succeeded")
 	}
 	return nil
 }
