@@ -22,6 +22,7 @@ func consumerCommands() []*Command {
 		{Name: "consumerProgress", Desc: "Query consumers's progress, speed", Run: runConsumerProgress, Options: []Option{
 			optGroup, {Short: "s", Long: "showClientIP", Arg: true, Usage: "Show Client IP per Queue (not implemented yet)"},
 		}},
+		consumerStatusCommand(),
 		{Name: "consumerConnection", Desc: "Query consumer's socket connection, client version and subscription", Run: runConsumerConnection, Options: []Option{
 			{Short: "g", Long: "consumerGroup", Arg: true, Required: true, Usage: "consumer group name"},
 			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "broker address"},

@@ -14,7 +14,7 @@
 // command list, so "mqadmin X" says the command does not exist):
 // statsAll, brokerConsumeStats, cleanExpiredCQ,
 // cleanUnusedTopic, consumeMessage,
-// consumerStatus, getConsumerStatus,
+// getConsumerStatus,
 // startMonitoring,
 // exportMetrics.
 package admin

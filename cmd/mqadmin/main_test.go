@@ -55,6 +55,7 @@ func mqadmin(t *testing.T) string {
 func run(t *testing.T, bin string, env []string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = t.TempDir() // consumerStatus writes files under the working directory
 	var base []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "NAMESRV_ADDR=") {
@@ -535,6 +536,14 @@ func TestMessageAndConsumerCommands(t *testing.T) {
 	if e := h.fail("consumerConnection", "-g", "NoSuchGroup"); e == "" {
 		t.Error("consumerConnection of an unknown group printed no error")
 	}
+
+	out = h.ok("consumerStatus", "-g", "AdminCG")
+	m = mustMatch(t, out, `^#Index     #ClientId {32}#Version {13}#ConsumerRunningInfoFile\n1 {10}(\S+@\S+) +V4_9_8 +\d+/\S+\n\n\nSame subscription in the same group of consumer\n\nRebalance OK\n$`)
+	out = h.ok("consumerStatus", "-g", "AdminCG", "-i", m[1])
+	mustMatch(t, out, `^#Consumer Properties#\n`)
+	mustMatch(t, out, `(?m)^consumerGroup {27}: AdminCG$`)
+	mustMatch(t, out, `(?m)^\d{3} Topic: MsgTopic {33}ClassFilter: false    SubExpression: \*$`)
+	mustMatch(t, out, `(?m)^MsgTopic {24}  broker-a {24}  0     2 {19}$`)
 
 	out = h.ok("cloneGroupOffset", "-s", "AdminCG", "-d", "AdminCG2", "-t", "MsgTopic")
 	if out != "clone group offset success. srcGroup[AdminCG], destGroup=[AdminCG2], topic[MsgTopic]\n" {
