@@ -12,8 +12,9 @@
 // (the request never got an answer) and response failed (the broker
 // refused). It ends after -q messages, after -d, or on SIGINT/SIGTERM, and
 // then prints the totals and the p50/p90/p99/p99.9 round trips. Keys,
-// tags, user properties, batches, delay levels, transactional sends and
-// compression are flags, named as upstream's where upstream has one, with
+// tags, user properties, batches, delay levels, transactional sends,
+// asynchronous sends (-y: one goroutine, -window sends in flight, round
+// trips taken in the callbacks) and compression are flags, named as upstream's where upstream has one, with
 // one exception: upstream's -d turns delays on and -e picks the level;
 // here -e N alone sets the level and -d is the run's duration.
 //

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -27,6 +28,8 @@ type producerOptions struct {
 	tagCount, propSize    int
 	batch, delayLevel     int
 	transactional         bool
+	async                 bool
+	window                int
 	compress              bool
 	quantity              int64
 	duration, interval    time.Duration
@@ -56,6 +59,8 @@ func (o *producerOptions) flags(mode string) *flag.FlagSet {
 	fs.IntVar(&o.batch, "b", 1, "messages per send (SendBatch when > 1)")
 	fs.IntVar(&o.delayLevel, "e", 0, "delay level 1..18; 0 = no delay")
 	fs.BoolVar(&o.transactional, "tx", false, "send transactional messages (half message, local transaction commits)")
+	fs.BoolVar(&o.async, "y", false, "send asynchronously from one goroutine (upstream's -y; -w is then ignored)")
+	fs.IntVar(&o.window, "window", 10000, "with -y: sends in flight at most (upstream's async queue limit)")
 	fs.BoolVar(&o.compress, "c", false, "compress bodies over 4 KiB (zlib); off = never compress, as upstream's benchmark")
 	fs.Int64Var(&o.quantity, "q", 0, "messages to send in all; 0 = until -d or a signal")
 	fs.DurationVar(&o.duration, "d", 0, "how long to send; 0 = until -q or a signal")
@@ -80,6 +85,10 @@ func (o *producerOptions) check() error {
 		return fmt.Errorf("%w: -e %d: want 0..18", errUsage, o.delayLevel)
 	case o.transactional && o.batch > 1:
 		return fmt.Errorf("%w: -tx and -b: transactional messages cannot be batched", errUsage)
+	case o.async && (o.transactional || o.batch > 1):
+		return fmt.Errorf("%w: -y sends single plain messages: not with -tx or -b", errUsage)
+	case o.async && o.window <= 0:
+		return fmt.Errorf("%w: -window %d: want at least 1", errUsage, o.window)
 	case o.quantity < 0 || o.duration < 0 || o.interval <= 0:
 		return fmt.Errorf("%w: -q, -d must not be negative, -ri must be positive", errUsage)
 	}
@@ -97,6 +106,7 @@ func clientOptions(namesrv string, stderr io.Writer) client.ClientOptions {
 // sender is one started producer and the send that the workload calls.
 type sender struct {
 	send     loadgen.SendFunc
+	async    loadgen.AsyncSendFunc // nil for transactional and batch sends
 	queues   func(ctx context.Context, topic string) ([]client.MessageQueue, error)
 	shutdown func(context.Context) error
 }
@@ -185,9 +195,7 @@ func startSender(ctx context.Context, o producerOptions, stderr io.Writer) (*sen
 		default:
 			err = checkStatus(p.Send(ctx, build(bodies[w][0], now)))
 		}
-		if _, refused := client.ResponseCode(err); refused && !errors.Is(err, loadgen.ErrResponse) {
-			err = fmt.Errorf("%w: %w", loadgen.ErrResponse, err)
-		}
+		err = classify(err)
 		if err != nil && ctx.Err() == nil {
 			firstErr.Do(func() {
 				fmt.Fprintf(stderr, "mqbench: send failed: %v (later failures are only counted)\n", err)
@@ -195,7 +203,27 @@ func startSender(ctx context.Context, o producerOptions, stderr io.Writer) (*sen
 		}
 		return err
 	}
+	if tp == nil && o.batch == 1 {
+		tmpl := bodies[0][0]
+		s.async = func(_ context.Context, _ int64, done func(error)) error {
+			// In flight, a body cannot be reused: each send gets its own.
+			m := build(bytes.Clone(tmpl), time.Now())
+			// Not the run's context: a send started before the end of
+			// the run is waited for, not cancelled.
+			return p.SendAsync(context.Background(), m, func(res *client.SendResult, err error) {
+				done(classify(checkStatus(res, err)))
+			})
+		}
+	}
 	return s, nil
+}
+
+// classify marks broker refusals as response failures.
+func classify(err error) error {
+	if _, refused := client.ResponseCode(err); refused && !errors.Is(err, loadgen.ErrResponse) {
+		return fmt.Errorf("%w: %w", loadgen.ErrResponse, err)
+	}
+	return err
 }
 
 // checkStatus counts a send stored without its flush or replication
@@ -233,8 +261,8 @@ func runProducer(ctx context.Context, o producerOptions, stdout, stderr io.Write
 		return err
 	}
 	fmt.Fprintf(stdout, "topic: %s, threadCount: %d, messageSize: %d, keyEnable: %t, propertySize: %d, tagCount: %d, "+
-		"messageQuantity: %d, duration: %v, delayLevel: %d, batchSize: %d, transactional: %t, compressEnable: %t\n",
-		o.topic, o.workers, o.size, o.keys, o.propSize, o.tagCount, o.quantity, o.duration, o.delayLevel, o.batch, o.transactional, o.compress)
+		"messageQuantity: %d, duration: %v, delayLevel: %d, batchSize: %d, transactional: %t, asyncEnable: %t, compressEnable: %t\n",
+		o.topic, o.workers, o.size, o.keys, o.propSize, o.tagCount, o.quantity, o.duration, o.delayLevel, o.batch, o.transactional, o.async, o.compress)
 	s, err := startSender(ctx, o, stderr)
 	if err != nil {
 		return err
@@ -283,11 +311,21 @@ func produce(ctx context.Context, o producerOptions, s *sender, stdout io.Writer
 	if quantity > 0 && o.batch > 1 {
 		quantity = (quantity + int64(o.batch) - 1) / int64(o.batch) // sends, not messages
 	}
-	elapsed := loadgen.Run(ctx, loadgen.Config{Workers: o.workers, Quantity: quantity, Duration: o.duration}, st, s.send)
+	cfg := loadgen.Config{Workers: o.workers, Quantity: quantity, Duration: o.duration}
+	var elapsed time.Duration
+	if o.async {
+		elapsed = loadgen.RunAsync(ctx, cfg, o.window, asyncDrain, st, s.async)
+	} else {
+		elapsed = loadgen.Run(ctx, cfg, st, s.send)
+	}
 	stopReports()
 	<-reported
 	return produceResult{stats: st, elapsed: elapsed}
 }
+
+// asyncDrain bounds the wait for async sends in flight at the end: more
+// than the client's send timeout with its retries.
+const asyncDrain = 15 * time.Second
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
