@@ -27,6 +27,12 @@ func clusterCommands() []*Command {
 			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "Broker address (wins over -c)"},
 			{Short: "c", Long: "clusterName", Arg: true, Usage: "which cluster"},
 		}},
+		{Name: "brokerConsumeStats", Desc: "Fetch broker consume stats data", Run: runBrokerConsumeStats, Options: []Option{
+			{Short: "b", Long: "brokerAddr", Arg: true, Required: true, Usage: "Broker address"},
+			{Short: "t", Long: "timeoutMillis", Arg: true, Usage: "request timeout Millis"},
+			{Short: "l", Long: "level", Arg: true, Usage: "threshold of print diff"},
+			{Short: "o", Long: "order", Arg: true, Usage: "order topic"},
+		}},
 		{Name: "getBrokerConfig", Desc: "Get broker config by cluster or special broker!", Run: runGetBrokerConfig, Options: []Option{
 			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "get which broker (wins over -c)"},
 			{Short: "c", Long: "clusterName", Arg: true, Usage: "get which cluster"},
@@ -268,4 +274,50 @@ func runWritePerm(add bool) func(ctx context.Context, x *Exec) error {
 		}
 		return nil
 	}
+}
+
+func runBrokerConsumeStats(ctx context.Context, x *Exec) error {
+	timeout, err := x.Int("t", 50000)
+	if err != nil {
+		return err
+	}
+	level, err := x.Int("l", 0)
+	if err != nil {
+		return err
+	}
+	order, err := x.Bool("o", false)
+	if err != nil {
+		return err
+	}
+	if timeout <= 0 {
+		return fmt.Errorf("-t %d: the timeout is a number of milliseconds > 0", timeout)
+	}
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(timeout)*time.Millisecond)
+	defer cancel()
+	groups, totalDiff, err := a.BrokerConsumeStats(ctx, x.Str("b"), order)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(x.Out, "%-64s  %-64s  %-32s  %-4s  %-20s  %-20s  %-20s  %s\n",
+		"#Topic", "#Group", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Diff", "#LastTime")
+	slices.SortFunc(groups, func(a, b client.GroupConsumeStats) int { return strings.Compare(a.Group, b.Group) })
+	for _, g := range groups {
+		for _, cs := range g.Stats {
+			for _, mq := range sortedQueues(cs.OffsetTable) {
+				o := cs.OffsetTable[mq]
+				diff := o.BrokerOffset - o.ConsumerOffset
+				if diff < level || o.LastTimestamp <= 0 {
+					continue
+				}
+				fmt.Fprintf(x.Out, "%-64s  %-64s  %-32s  %-4d  %-20d  %-20d  %-20d  %s\n", mq.Topic, g.Group, mq.BrokerName, mq.QueueID,
+					o.BrokerOffset, o.ConsumerOffset, diff, time.UnixMilli(o.LastTimestamp).Format("2006-01-02 15:04:05"))
+			}
+		}
+	}
+	fmt.Fprintf(x.Out, "\nDiff Total: %d\n", totalDiff)
+	return nil
 }

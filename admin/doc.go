@@ -12,7 +12,7 @@
 //
 // Commands of the issue not registered yet (they are absent from the
 // command list, so "mqadmin X" says the command does not exist):
-// statsAll, brokerConsumeStats, cleanExpiredCQ,
+// statsAll, cleanExpiredCQ,
 // cleanUnusedTopic, consumeMessage,
 // getConsumerStatus,
 // startMonitoring,

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/rocketgo/rocketgo/protocol"
@@ -38,4 +39,46 @@ type cloneGroupOffsetHeader struct {
 	DestGroup string `ext:"destGroup,required"`
 	Topic     string `ext:"topic,omitempty"`
 	Offline   bool   `ext:"offline,required"`
+}
+
+// GroupConsumeStats is one subscription group's progress in a
+// BrokerConsumeStats answer, one entry per topic.
+type GroupConsumeStats struct {
+	Group string
+	Stats []*protocol.ConsumeStats
+}
+
+// BrokerConsumeStats returns every subscription group's progress on the
+// broker at addr (only order topics with orderOnly) and the total of
+// their differences (GET_BROKER_CONSUME_STATS).
+func (a *Admin) BrokerConsumeStats(ctx context.Context, addr string, orderOnly bool) ([]GroupConsumeStats, int64, error) {
+	resp, err := a.call(ctx, "get broker consume stats", addr, protocol.ReqGetBrokerConsumeStats,
+		&struct {
+			IsOrder bool `ext:"isOrder,required"`
+		}{orderOnly}, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	var raw struct {
+		ConsumeStatsList []map[string][]json.RawMessage `json:"consumeStatsList"`
+		TotalDiff        int64                          `json:"totalDiff"`
+	}
+	if err := protocol.DecodeJSON(resp.Body, &raw); err != nil {
+		return nil, 0, fmt.Errorf("client: broker consume stats from %s: %w", addr, err)
+	}
+	var out []GroupConsumeStats
+	for _, m := range raw.ConsumeStatsList {
+		for group, list := range m {
+			g := GroupConsumeStats{Group: group}
+			for _, r := range list {
+				cs, err := protocol.DecodeConsumeStats(r)
+				if err != nil {
+					return nil, 0, fmt.Errorf("client: broker consume stats from %s, group %s: %w", addr, group, err)
+				}
+				g.Stats = append(g.Stats, cs)
+			}
+			out = append(out, g)
+		}
+	}
+	return out, raw.TotalDiff, nil
 }

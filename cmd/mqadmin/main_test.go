@@ -545,6 +545,14 @@ func TestMessageAndConsumerCommands(t *testing.T) {
 	mustMatch(t, out, `(?m)^\d{3} Topic: MsgTopic {33}ClassFilter: false    SubExpression: \*$`)
 	mustMatch(t, out, `(?m)^MsgTopic {24}  broker-a {24}  0     2 {19}$`)
 
+	out = h.ok("brokerConsumeStats", "-b", h.addr)
+	mustMatch(t, out, `^#Topic {60}#Group {60}#Broker Name {22}#QID  #Broker Offset {8}#Consumer Offset {6}#Diff {17}#LastTime\n`)
+	mustMatch(t, out, `(?m)^MsgTopic {58}AdminCG {59}broker-a {26}0 {5}2 {21}2 {21}0 {21}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
+	mustMatch(t, out, `\n\nDiff Total: 0\n$`)
+	if out := h.ok("brokerConsumeStats", "-b", h.addr, "-l", "1"); strings.Contains(out, "AdminCG") {
+		t.Errorf("brokerConsumeStats -l 1 printed a queue without lag:\n%s", out)
+	}
+
 	out = h.ok("cloneGroupOffset", "-s", "AdminCG", "-d", "AdminCG2", "-t", "MsgTopic")
 	if out != "clone group offset success. srcGroup[AdminCG], destGroup=[AdminCG2], topic[MsgTopic]\n" {
 		t.Errorf("cloneGroupOffset: %q", out)
