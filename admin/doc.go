@@ -13,7 +13,7 @@
 // Commands of the issue not registered yet (they are absent from the
 // command list, so "mqadmin X" says the command does not exist):
 // statsAll, cleanExpiredCQ,
-// cleanUnusedTopic, consumeMessage,
+// cleanUnusedTopic,
 // getConsumerStatus,
 // startMonitoring,
 // exportMetrics.

@@ -53,6 +53,7 @@ func messageCommands() []*Command {
 			{Short: "e", Long: "endTimestamp", Arg: true, Usage: "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
 			{Short: "d", Long: "printBody", Arg: true, Usage: "print body"},
 		}},
+		consumeMessageCommand(),
 		{Name: "printMsgByQueue", Desc: "Print Message Detail", Run: runPrintMsgByQueue, Options: []Option{
 			optTopic,
 			{Short: "a", Long: "brokerName", Arg: true, Required: true, Usage: "broker name"},
@@ -223,7 +224,7 @@ func runQueryMsgByOffset(ctx context.Context, x *Exec) error {
 		return err
 	}
 	mq := client.MessageQueue{Topic: topic, BrokerName: name, QueueID: int32(qid)}
-	res, err := a.PullQueue(ctx, addr, "TOOLS_CONSUMER", mq, offset, 1)
+	res, err := a.PullQueue(ctx, addr, protocol.GroupToolsConsumer, mq, offset, 1)
 	if err != nil {
 		return err
 	}
@@ -346,7 +347,7 @@ func runPrintMsg(ctx context.Context, x *Exec) error {
 			return err
 		}
 		fmt.Fprintf(x.Out, "minOffset=%d, maxOffset=%d, %s\n", minOff, maxOff, mq)
-		status, off, err := eachMessage(ctx, a, addr, mq, minOff, maxOff, func(m *client.MessageExt) {
+		status, off, err := eachMessage(ctx, a, addr, protocol.GroupToolsConsumer, mq, minOff, maxOff, func(m *client.MessageExt) {
 			if tags(m.Tags()) {
 				printMessageLine(x, m, printBody)
 			}

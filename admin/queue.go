@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/rocketgo/rocketgo/client"
+	"github.com/rocketgo/rocketgo/protocol"
 )
 
 // Reading a queue from one offset to another, for printMsg and
@@ -36,9 +37,9 @@ func queueRange(ctx context.Context, a *client.Admin, addr string, mq client.Mes
 // eachMessage pulls mq from minOff up to (not including) maxOff and calls
 // fn for each message. It returns PullFound when it reached maxOff, or the
 // status that ended it early, with the offset it stopped at.
-func eachMessage(ctx context.Context, a *client.Admin, addr string, mq client.MessageQueue, minOff, maxOff int64, fn func(*client.MessageExt)) (client.PullStatus, int64, error) {
+func eachMessage(ctx context.Context, a *client.Admin, addr, group string, mq client.MessageQueue, minOff, maxOff int64, fn func(*client.MessageExt)) (client.PullStatus, int64, error) {
 	for off := minOff; off < maxOff; {
-		res, err := a.PullQueue(ctx, addr, "TOOLS_CONSUMER", mq, off, 32)
+		res, err := a.PullQueue(ctx, addr, group, mq, off, 32)
 		if err != nil {
 			return 0, off, err
 		}
@@ -117,7 +118,7 @@ func runPrintMsgByQueue(ctx context.Context, x *Exec) error {
 		return err
 	}
 	counts := map[string]int64{}
-	if _, _, err := eachMessage(ctx, a, addr, mq, minOff, maxOff, func(m *client.MessageExt) {
+	if _, _, err := eachMessage(ctx, a, addr, protocol.GroupToolsConsumer, mq, minOff, maxOff, func(m *client.MessageExt) {
 		if !tags(m.Tags()) {
 			return
 		}
@@ -133,6 +134,136 @@ func runPrintMsgByQueue(ctx context.Context, x *Exec) error {
 			return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b))
 		}) {
 			fmt.Fprintf(x.Out, "Tag: %-30s Count: %d\n", tag, counts[tag])
+		}
+	}
+	return nil
+}
+
+func consumeMessageCommand() *Command {
+	return &Command{Name: "consumeMessage", Desc: "Consume message", Run: runConsumeMessage, Options: []Option{
+		{Short: "t", Long: "topic", Arg: true, Required: true, Usage: "Topic name"},
+		{Short: "b", Long: "brokerName", Arg: true, Usage: "Broker name"},
+		{Short: "i", Long: "queueId", Arg: true, Usage: "Queue Id (needs -b)"},
+		{Short: "o", Long: "offset", Arg: true, Usage: "Queue offset (needs -b and -i)"},
+		{Short: "g", Long: "consumerGroup", Arg: true, Usage: "Consumer group name"},
+		{Short: "s", Long: "beginTimestamp", Arg: true, Usage: "Begin timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+		{Short: "e", Long: "endTimestamp", Arg: true, Usage: "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
+		{Short: "c", Long: "MessageNumber", Arg: true, Usage: "Number of message to be consumed (default 128)"},
+	}}
+}
+
+// runConsumeMessage reads up to -c messages, from one queue (-b, -i,
+// optionally from -o) or from every queue of the topic, between the begin
+// and end times, and prints them with their bodies. It commits nothing.
+func runConsumeMessage(ctx context.Context, x *Exec) error {
+	topic := x.Str("t")
+	if err := checkTopicRead(topic); err != nil {
+		return err
+	}
+	count, err := x.Int("c", 128)
+	if err != nil {
+		return err
+	}
+	if count <= 0 {
+		return fmt.Errorf("-c %d: please input a positive messageNumber", count)
+	}
+	if x.Has("i") && !x.Has("b") {
+		return fmt.Errorf("-i needs -b: a queue is named by broker name and queue id")
+	}
+	if x.Has("o") && !x.Has("i") {
+		return fmt.Errorf("-o needs -b and -i: an offset belongs to one queue")
+	}
+	qid, err := x.Int("i", 0)
+	if err != nil {
+		return err
+	}
+	offset, err := x.Int("o", -1)
+	if err != nil {
+		return err
+	}
+	if qid < 0 || qid > math.MaxInt32 {
+		return fmt.Errorf("-i %d: a queue id is not negative", qid)
+	}
+	var begin, end int64 = -1, -1
+	if x.Has("s") {
+		if begin, err = parseTimestamp(x.Str("s")); err != nil {
+			return err
+		}
+	}
+	if x.Has("e") {
+		if end, err = parseTimestamp(x.Str("e")); err != nil {
+			return err
+		}
+	}
+	if begin >= 0 && end >= 0 && begin > end {
+		return fmt.Errorf("the begin time (-s) is after the end time (-e)")
+	}
+	group := x.Str("g")
+	if group == "" {
+		group = protocol.GroupToolsConsumer
+	}
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	route, addrs, err := routeBrokers(ctx, a, topic)
+	if err != nil {
+		return err
+	}
+	var mqs []client.MessageQueue
+	if x.Has("i") {
+		mqs = []client.MessageQueue{{Topic: topic, BrokerName: x.Str("b"), QueueID: int32(qid)}}
+	} else {
+		for _, qd := range route.QueueDatas {
+			if x.Has("b") && qd.BrokerName != x.Str("b") {
+				continue
+			}
+			for q := range qd.ReadQueueNums {
+				mqs = append(mqs, client.MessageQueue{Topic: topic, BrokerName: qd.BrokerName, QueueID: q})
+			}
+		}
+		slices.SortFunc(mqs, func(a, b client.MessageQueue) int {
+			return cmp.Or(cmp.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
+		})
+	}
+	left := count
+	for _, mq := range mqs {
+		if left == 0 {
+			break
+		}
+		addr, ok := addrs[mq.BrokerName]
+		if !ok {
+			return fmt.Errorf("broker %s holds no queue of %s", mq.BrokerName, topic)
+		}
+		minOff, maxOff, err := queueRange(ctx, a, addr, mq, begin, end)
+		if err != nil {
+			return err
+		}
+		if offset >= 0 {
+			if offset > maxOff {
+				fmt.Fprintf(x.Out, "%s no matched msg, offset=%d\n", mq, offset)
+				continue
+			}
+			minOff = max(minOff, offset)
+		}
+		if maxOff-minOff > left {
+			fmt.Fprintf(x.Out, "The older %d message of the %d queue will be provided\n", left, mq.QueueID)
+			maxOff = minOff + left
+		}
+		first := true
+		status, off, err := eachMessage(ctx, a, addr, group, mq, minOff, maxOff, func(m *client.MessageExt) {
+			if first {
+				fmt.Fprintf(x.Out, "Consume ok\n")
+				first = false
+			}
+			left--
+			printMessageLine(x, m, true)
+		})
+		if err != nil {
+			return err
+		}
+		if status != client.PullFound {
+			fmt.Fprintf(x.Out, "%s print msg finished. status=%s, offset=%d\n", mq, status, off)
 		}
 	}
 	return nil

@@ -480,6 +480,18 @@ func TestMessageAndConsumerCommands(t *testing.T) {
 		t.Errorf("printMsgByQueue -s TagB: %q", out)
 	}
 
+	out = h.ok("consumeMessage", "-t", "MsgTopic")
+	mustMatch(t, out, `^Consume ok\nMSGID: `+uniq+` MessageExt \[queueId=0, .*\] BODY: hello mqadmin\n$`)
+	if out := h.ok("consumeMessage", "-t", "MsgTopic", "-b", "broker-a", "-i", "0", "-o", "1"); out != "" {
+		t.Errorf("consumeMessage from the end: %q", out)
+	}
+	if out := h.ok("consumeMessage", "-t", "MsgTopic", "-b", "broker-a", "-i", "0", "-o", "5"); out != "MessageQueue [topic=MsgTopic, brokerName=broker-a, queueId=0] no matched msg, offset=5\n" {
+		t.Errorf("consumeMessage past the end: %q", out)
+	}
+	if e := h.fail("consumeMessage", "-t", "MsgTopic", "-o", "0"); !strings.Contains(e, "-o needs -b and -i") {
+		t.Errorf("consumeMessage -o alone: %s", e)
+	}
+
 	// A producer and a consumer for the connection and progress commands.
 	opts := client.ClientOptions{NameServers: []string{h.ns}, HeartbeatBrokerInterval: 200 * time.Millisecond, PersistConsumerOffsetInterval: 100 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler)}
