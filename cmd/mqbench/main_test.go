@@ -106,17 +106,30 @@ func TestSmokeBatchAsyncAndTransactional(t *testing.T) {
 	}
 }
 
+// TestSmokeEndToEnd runs e2e mode plainly and with delay level 1 (1 s on
+// the broker's default messageDelayLevel), where no message may arrive
+// sooner.
 func TestSmokeEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a broker")
 	}
 	bin, ns := cluster(t)
-	out, res := runBench(t, bin, "e2e", "-n", ns, "-t", "SmokeE2E", "-w", "4", "-s", "256", "-q", "200", "-cw", "4")
-	if res.Sent != 200 || res.E2E == nil || res.E2E.Count != 200 {
-		t.Fatalf("e2e summary %+v, want 200 sent and 200 end-to-end samples\n%s", res, out)
-	}
-	if res.E2E.P50 <= 0 || res.E2E.P99 > res.E2E.Max {
-		t.Fatalf("e2e latencies out of order: %+v", *res.E2E)
+	for _, tc := range []struct {
+		topic    string
+		args     []string
+		sent     int64
+		minP50Us float64
+	}{
+		{"SmokeE2E", []string{"-w", "4", "-s", "256", "-q", "200", "-cw", "4"}, 200, 1},
+		{"SmokeDelay", []string{"-w", "2", "-e", "1", "-q", "20", "-cw", "2"}, 20, 900_000},
+	} {
+		out, res := runBench(t, bin, append([]string{"e2e", "-n", ns, "-t", tc.topic}, tc.args...)...)
+		if res.Sent != tc.sent || res.E2E == nil || res.E2E.Count != uint64(tc.sent) {
+			t.Fatalf("%s: e2e summary %+v, want %d sent and as many end-to-end samples\n%s", tc.topic, res, tc.sent, out)
+		}
+		if res.E2E.P50 < tc.minP50Us || res.E2E.P99 > res.E2E.Max {
+			t.Fatalf("%s: e2e latencies %+v: p50 under %.0f µs or p99 over max\n%s", tc.topic, *res.E2E, tc.minP50Us, out)
+		}
 	}
 }
 
@@ -231,22 +244,6 @@ func TestUserPropertiesSize(t *testing.T) {
 	}
 	if total <= 100 || total > 140 {
 		t.Fatalf("properties of %d bytes for -p 100: %v", total, props)
-	}
-}
-
-// TestSmokeDelayLevel sends with delay level 1 (1 s on the broker's
-// default messageDelayLevel) in e2e mode: no message may arrive sooner.
-func TestSmokeDelayLevel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a broker")
-	}
-	bin, ns := cluster(t)
-	out, res := runBench(t, bin, "e2e", "-n", ns, "-t", "SmokeDelay", "-w", "2", "-e", "1", "-q", "20", "-cw", "2")
-	if res.Sent != 20 || res.E2E == nil || res.E2E.Count != 20 {
-		t.Fatalf("delayed e2e summary %+v, want 20 sent and consumed\n%s", res, out)
-	}
-	if minUs := 900_000.0; res.E2E.P50 < minUs {
-		t.Fatalf("delay level 1 messages arrived after %.0f µs (p50), want about a second\n%s", res.E2E.P50, out)
 	}
 }
 
