@@ -21,6 +21,7 @@ func offsetCommands() []*Command {
 			{Short: "f", Long: "force", Arg: true, Usage: "set the force rollback by timestamp switch[true|false]"},
 			{Short: "c", Long: "cplus", Usage: "reset c++ client offset (not implemented yet)"},
 		}},
+		getConsumerStatusCommand(),
 		{Name: "cloneGroupOffset", Desc: "clone offset from other group.", Run: runCloneGroupOffset, Options: []Option{
 			{Short: "s", Long: "srcGroup", Arg: true, Required: true, Usage: "set source consumer group"},
 			{Short: "d", Long: "destGroup", Arg: true, Required: true, Usage: "set destination consumer group"},
@@ -100,5 +101,42 @@ func runCloneGroupOffset(ctx context.Context, x *Exec) error {
 		}
 	}
 	fmt.Fprintf(x.Out, "clone group offset success. srcGroup[%s], destGroup=[%s], topic[%s]\n", src, dest, topic)
+	return nil
+}
+
+func getConsumerStatusCommand() *Command {
+	return &Command{Name: "getConsumerStatus", Desc: "get consumer status from client.", Run: runGetConsumerStatus, Options: []Option{
+		{Short: "g", Long: "group", Arg: true, Required: true, Usage: "set the consumer group"},
+		{Short: "t", Long: "topic", Arg: true, Required: true, Usage: "set the topic"},
+		{Short: "i", Long: "originClientId", Arg: true, Usage: "set the consumer clientId"},
+	}}
+}
+
+func runGetConsumerStatus(ctx context.Context, x *Exec) error {
+	group, topic, clientID := x.Str("g"), x.Str("t"), x.Str("i")
+	if err := checkTopicRead(topic); err != nil {
+		return err
+	}
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	status, err := firstAnswer(ctx, a, topic, func(addr string) (map[string]map[client.MessageQueue]int64, error) {
+		return a.ConsumerStatus(ctx, addr, topic, group, clientID)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(x.Out, "get consumer status from client. group=%s, topic=%s, originClientId=%s\n", group, topic, clientID)
+	fmt.Fprintf(x.Out, "%-50s  %-15s  %-15s  %-20s\n", "#clientId", "#brokerName", "#queueId", "#offset")
+	for _, id := range slices.Sorted(maps.Keys(status)) {
+		table := status[id]
+		mqs := slices.SortedFunc(maps.Keys(table), func(a, b client.MessageQueue) int {
+			return cmp.Or(cmp.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
+		})
+		for _, mq := range mqs {
+			fmt.Fprintf(x.Out, "%-50s  %-15s  %-15d  %-20d\n", id, mq.BrokerName, mq.QueueID, table[mq])
+		}
+	}
 	return nil
 }

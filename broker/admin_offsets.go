@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -24,12 +25,23 @@ type resetOffsetHeader struct {
 // encodeQueueOffsets writes {"offsetTable":{<queue object>:offset,...}},
 // fastjson's form of a map keyed by message queues (upstream ResetOffsetBody).
 func encodeQueueOffsets(table map[protocol.MessageQueue]int64) ([]byte, error) {
+	b, err := appendQueueOffsets([]byte(`{"offsetTable":`), table)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendQueueOffsets appends {<queue object>:offset,...}, ordered by queue.
+func appendQueueOffsets(b []byte, table map[protocol.MessageQueue]int64) ([]byte, error) {
 	keys := make([]protocol.MessageQueue, 0, len(table))
 	for mq := range table {
 		keys = append(keys, mq)
 	}
-	slices.SortFunc(keys, func(a, b protocol.MessageQueue) int { return int(a.QueueID) - int(b.QueueID) })
-	b := []byte(`{"offsetTable":{`)
+	slices.SortFunc(keys, func(a, b protocol.MessageQueue) int {
+		return cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
+	})
+	b = append(b, '{')
 	for i, mq := range keys {
 		if i > 0 {
 			b = append(b, ',')
@@ -41,7 +53,7 @@ func encodeQueueOffsets(table map[protocol.MessageQueue]int64) ([]byte, error) {
 		b = append(b, k...)
 		b = fmt.Appendf(b, ":%d", table[mq])
 	}
-	return append(b, "}}"...), nil
+	return append(b, '}'), nil
 }
 
 // handleResetOffset answers INVOKE_BROKER_TO_RESET_OFFSET: each queue of

@@ -107,6 +107,7 @@ func (b *Broker) registerHandlers(s *remoting.Server, mainPort bool) {
 	s.Handle(protocol.ReqInvokeBrokerToResetOffset, p.admin, b.handleResetOffset)
 	s.Handle(protocol.ReqCloneGroupOffset, p.admin, b.handleCloneGroupOffset)
 	s.Handle(protocol.ReqGetBrokerConsumeStats, p.admin, b.handleBrokerConsumeStats)
+	s.Handle(protocol.ReqInvokeBrokerToGetConsumerStatus, p.admin, b.handleGetConsumerStatus)
 
 	s.HandleDefault(p.admin, b.handleAdmin)
 	s.OnConnClose(b.connClosed)

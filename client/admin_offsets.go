@@ -82,3 +82,37 @@ func (a *Admin) BrokerConsumeStats(ctx context.Context, addr string, orderOnly b
 	}
 	return out, raw.TotalDiff, nil
 }
+
+// ConsumerStatus asks, through the broker at addr, each live member of
+// group (only clientID, when not empty) for the offsets of topic's queues
+// it holds, by client id (INVOKE_BROKER_TO_GET_CONSUMER_STATUS).
+func (a *Admin) ConsumerStatus(ctx context.Context, addr, topic, group, clientID string) (map[string]map[MessageQueue]int64, error) {
+	resp, err := a.call(ctx, "get consumer status of "+group, addr, protocol.ReqInvokeBrokerToGetConsumerStatus,
+		&struct {
+			Topic      string `ext:"topic,required"`
+			Group      string `ext:"group,required"`
+			ClientAddr string `ext:"clientAddr,omitempty"`
+		}{topic, group, clientID}, nil)
+	if err != nil {
+		return nil, err
+	}
+	var raw struct {
+		ConsumerTable map[string]map[string]int64 `json:"consumerTable"`
+	}
+	if err := protocol.DecodeJSON(resp.Body, &raw); err != nil {
+		return nil, fmt.Errorf("client: consumer status from %s: %w", addr, err)
+	}
+	out := make(map[string]map[MessageQueue]int64, len(raw.ConsumerTable))
+	for id, table := range raw.ConsumerTable {
+		m := make(map[MessageQueue]int64, len(table))
+		for k, off := range table {
+			var w protocol.MessageQueue
+			if err := json.Unmarshal([]byte(k), &w); err != nil {
+				return nil, fmt.Errorf("client: consumer status from %s: queue %.80q: %w", addr, k, err)
+			}
+			m[queueFromWire(w)] = off
+		}
+		out[id] = m
+	}
+	return out, nil
+}

@@ -565,6 +565,12 @@ func TestMessageAndConsumerCommands(t *testing.T) {
 		t.Errorf("brokerConsumeStats -l 1 printed a queue without lag:\n%s", out)
 	}
 
+	out = h.ok("getConsumerStatus", "-g", "AdminCG", "-t", "MsgTopic")
+	mustMatch(t, out, `^get consumer status from client. group=AdminCG, topic=MsgTopic, originClientId=\n#clientId {41}  #brokerName {4}  #queueId {9}#offset {13}\n\S+@\S+ +broker-a {9}0 {16}2 {19}\n$`)
+	if out := h.ok("getConsumerStatus", "-g", "AdminCG", "-t", "MsgTopic", "-i", "nobody@0"); strings.Count(out, "\n") != 2 {
+		t.Errorf("getConsumerStatus of an unknown client id printed rows:\n%s", out)
+	}
+
 	out = h.ok("cloneGroupOffset", "-s", "AdminCG", "-d", "AdminCG2", "-t", "MsgTopic")
 	if out != "clone group offset success. srcGroup[AdminCG], destGroup=[AdminCG2], topic[MsgTopic]\n" {
 		t.Errorf("cloneGroupOffset: %q", out)
