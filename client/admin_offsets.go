@@ -59,12 +59,21 @@ func (a *Admin) BrokerConsumeStats(ctx context.Context, addr string, orderOnly b
 	if err != nil {
 		return nil, 0, err
 	}
+	out, total, err := decodeBrokerConsumeStats(resp.Body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("client: broker consume stats from %s: %w", addr, err)
+	}
+	return out, total, nil
+}
+
+// decodeBrokerConsumeStats decodes a ConsumeStatsList body.
+func decodeBrokerConsumeStats(body []byte) ([]GroupConsumeStats, int64, error) {
 	var raw struct {
 		ConsumeStatsList []map[string][]json.RawMessage `json:"consumeStatsList"`
 		TotalDiff        int64                          `json:"totalDiff"`
 	}
-	if err := protocol.DecodeJSON(resp.Body, &raw); err != nil {
-		return nil, 0, fmt.Errorf("client: broker consume stats from %s: %w", addr, err)
+	if err := protocol.DecodeJSON(body, &raw); err != nil {
+		return nil, 0, err
 	}
 	var out []GroupConsumeStats
 	for _, m := range raw.ConsumeStatsList {
@@ -73,7 +82,7 @@ func (a *Admin) BrokerConsumeStats(ctx context.Context, addr string, orderOnly b
 			for _, r := range list {
 				cs, err := protocol.DecodeConsumeStats(r)
 				if err != nil {
-					return nil, 0, fmt.Errorf("client: broker consume stats from %s, group %s: %w", addr, group, err)
+					return nil, 0, fmt.Errorf("group %s: %w", group, err)
 				}
 				g.Stats = append(g.Stats, cs)
 			}
@@ -96,11 +105,20 @@ func (a *Admin) ConsumerStatus(ctx context.Context, addr, topic, group, clientID
 	if err != nil {
 		return nil, err
 	}
+	out, err := decodeConsumerStatus(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("client: consumer status from %s: %w", addr, err)
+	}
+	return out, nil
+}
+
+// decodeConsumerStatus decodes a GetConsumerStatusBody's consumerTable.
+func decodeConsumerStatus(body []byte) (map[string]map[MessageQueue]int64, error) {
 	var raw struct {
 		ConsumerTable map[string]map[string]int64 `json:"consumerTable"`
 	}
-	if err := protocol.DecodeJSON(resp.Body, &raw); err != nil {
-		return nil, fmt.Errorf("client: consumer status from %s: %w", addr, err)
+	if err := protocol.DecodeJSON(body, &raw); err != nil {
+		return nil, err
 	}
 	out := make(map[string]map[MessageQueue]int64, len(raw.ConsumerTable))
 	for id, table := range raw.ConsumerTable {
@@ -108,7 +126,7 @@ func (a *Admin) ConsumerStatus(ctx context.Context, addr, topic, group, clientID
 		for k, off := range table {
 			var w protocol.MessageQueue
 			if err := json.Unmarshal([]byte(k), &w); err != nil {
-				return nil, fmt.Errorf("client: consumer status from %s: queue %.80q: %w", addr, k, err)
+				return nil, fmt.Errorf("queue %.80q: %w", k, err)
 			}
 			m[queueFromWire(w)] = off
 		}
