@@ -1,10 +1,15 @@
 package indexfile
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
+	"syscall"
 	"testing"
+
+	"github.com/rocketgo/rocketgo/store/segment"
 )
 
 // killed is what afterWrite panics with to stop put mid-way.
@@ -146,5 +151,46 @@ func TestKillInsidePut(t *testing.T) {
 				points++
 			}
 		})
+	}
+}
+
+// TestFullDiskRefusesPut plays a full disk: put must refuse with the error
+// and write nothing (a write into an unreserved hole of the sparse file
+// would raise SIGBUS), and work again once there is space.
+func TestFullDiskRefusesPut(t *testing.T) {
+	real := reserve
+	t.Cleanup(func() { reserve = real })
+	full := true
+	reserve = func(seg *segment.File, from, to int) error {
+		if full {
+			return fmt.Errorf("fallocate: %w", syscall.ENOSPC)
+		}
+		return real(seg, from, to)
+	}
+	dir := t.TempDir()
+	opts := Options{Slots: 16, MaxEntries: 200_000} // 4 MB: reserved a chunk at a time
+	x := openIndex(t, dir, opts)
+	if err := x.Put("T#a", 100, t0); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("put into a new file on a full disk: %v", err)
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 0 {
+		t.Fatalf("files left after a failed creation: %v", names)
+	}
+	full = false
+	mustPut(t, x, "T#a", 100, t0)
+	x.Close()
+
+	x = openIndex(t, dir, opts) // nothing reserved yet in this process
+	full = true
+	if err := x.Put("T#a", 200, t0+1000); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("put into a loaded file on a full disk: %v", err)
+	}
+	if got, _ := x.Query("T#a", 64, 0, math.MaxInt64); !slices.Equal(got, []int64{100}) || x.MaxPhyOffset() != 100 {
+		t.Fatalf("after the refused put: %v, max phy %d", got, x.MaxPhyOffset())
+	}
+	full = false
+	mustPut(t, x, "T#a", 200, t0+1000)
+	if got, _ := x.Query("T#a", 64, 0, math.MaxInt64); !slices.Equal(got, []int64{200, 100}) {
+		t.Fatalf("after space came back: %v", got)
 	}
 }

@@ -11,7 +11,11 @@
 //
 // all big-endian. With upstream's sizes (5,000,000 slots, 20,000,000 entries)
 // a file is 420,000,040 bytes; it is created sparse, as Java's setLength
-// does, so untouched pages cost no disk. Entry 0 is never used (0 means
+// does, so untouched pages cost no disk. Bytes get disk blocks (fallocate)
+// before they are first written, though: header and slots when the file is
+// created, the entry area 1 MiB ahead of the entries. Writing a hole through
+// the mapping on a full disk raises SIGBUS and kills the process; this way
+// Put returns the error and writes nothing. Entry 0 is never used (0 means
 // "none"), so indexCount starts at 1 and a file is full at MaxEntries.
 //
 // Keys are "topic#key". The key hash is |Java String.hashCode(key)|, with

@@ -23,6 +23,10 @@ const (
 	slotSize  = 4
 	entrySize = 20
 
+	// reserveAhead is how much of the entry area put reserves disk blocks
+	// for at a time (52,428 entries).
+	reserveAhead = 1 << 20
+
 	offBeginTimestamp = 0
 	offEndTimestamp   = 8
 	offBeginPhyOffset = 16
@@ -62,7 +66,13 @@ type file struct {
 	beginPhy, endPhy atomic.Int64
 	slotCount        atomic.Int32
 	count            atomic.Int32 // next entry number; starts at 1
+
+	reserved int // bytes from the start with disk blocks reserved; writer only
 }
+
+// reserve allocates disk blocks for bytes [from, to) of a file; tests
+// replace it to play a full disk.
+var reserve = (*segment.File).Reserve
 
 // openFile opens or creates an index file. A new file starts from the end
 // offsets and timestamps of the file before it, as upstream does.
@@ -81,6 +91,13 @@ func openFile(dir, name string, slots, maxEntries int, prevEndPhy, prevEndTS int
 	}
 	f := &file{seg: seg, name: name, slots: slots, maxEntries: maxEntries, data: data}
 	if fresh {
+		// The file is sparse: header and slots get disk blocks now, so
+		// writing them cannot hit a full disk (SIGBUS), entries as put
+		// reaches them.
+		if err := f.reserveTo(f.entryOffset(0)); err != nil {
+			seg.Destroy()
+			return nil, fmt.Errorf("create index file: %w", err)
+		}
 		f.count.Store(1)
 		f.startAfter(prevEndPhy, prevEndTS)
 		f.putInt32(offIndexCount, 1)
@@ -196,6 +213,19 @@ func (f *file) entryOffset(n int32) int {
 	return HeaderSize + f.slots*slotSize + int(n)*entrySize
 }
 
+// reserveTo makes sure bytes [0, end) have disk blocks, reserving from where
+// the last call stopped (for a loaded file, from 0).
+func (f *file) reserveTo(end int) error {
+	if end <= f.reserved {
+		return nil
+	}
+	if err := reserve(f.seg, f.reserved, end); err != nil {
+		return err
+	}
+	f.reserved = end
+	return nil
+}
+
 // put adds one entry; false means the file is full. The writes are ordered
 // so that a process killed between any two of them leaves a file whose
 // chains are intact (see the package doc):
@@ -206,10 +236,19 @@ func (f *file) entryOffset(n int32) int {
 //  2. the slot, pointing at n (one store);
 //  3. the count, n+1 (one store): the entry is in;
 //  4. endPhyOffset and endTimestamp, which only move forward.
-func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
+//
+// Nothing is written when disk blocks for the entry cannot be reserved: put
+// returns the error instead.
+func (f *file) put(hash int32, phyOffset, storeTimestamp int64) (bool, error) {
 	n := f.count.Load()
 	if int(n) >= f.maxEntries {
-		return false
+		return false, nil
+	}
+	e := f.entryOffset(n)
+	if e+entrySize > f.reserved {
+		if err := f.reserveTo(min(e+entrySize+reserveAhead, f.seg.Size())); err != nil {
+			return false, err
+		}
 	}
 	slotOff := f.slotOffset(hash)
 	prev := f.getInt32(slotOff)
@@ -227,7 +266,6 @@ func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
 	if begin > 0 {
 		diff = min(max((storeTimestamp-begin)/1000, 0), math.MaxInt32)
 	}
-	e := f.entryOffset(n)
 	f.putInt32(e, hash)
 	f.putInt64(e+4, phyOffset)
 	f.putInt32(e+12, int32(diff))
@@ -245,7 +283,7 @@ func (f *file) put(hash int32, phyOffset, storeTimestamp int64) bool {
 	f.setEndPhy(phyOffset)
 	f.setEndTS(storeTimestamp)
 	f.count.Store(n + 1) // publish: readers see the entry and slot above
-	return true
+	return true, nil
 }
 
 // timeMatched is upstream's overlap test of [begin, end] with the file.

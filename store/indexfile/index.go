@@ -121,6 +121,11 @@ func OpenDir(dir string, opts Options) (*Index, error) {
 			// An empty file starts where the one before ended. A process
 			// killed right after creating it never wrote that; without it
 			// MaxPhyOffset would be 0 and the whole log indexed again.
+			if err := f.reserveTo(HeaderSize); err != nil {
+				f.seg.Close()
+				x.Close()
+				return nil, fmt.Errorf("open index: %w", err)
+			}
 			f.startAfter(x.files[n-1].endPhy.Load(), x.files[n-1].endTS.Load())
 		}
 		x.files = append(x.files, f)
@@ -186,14 +191,22 @@ func (x *Index) Put(key string, phyOffset int64, storeTimestamp int64) error {
 		return nil
 	}
 	hash := KeyHash(key)
-	if f.put(hash, phyOffset, storeTimestamp) {
-		return nil
+	ok, err := f.put(hash, phyOffset, storeTimestamp)
+	if err != nil || ok {
+		return x.putErr(f, err)
 	}
 	if f, err = x.roll(f); err != nil {
 		return err
 	}
-	if !f.put(hash, phyOffset, storeTimestamp) {
-		return fmt.Errorf("index %s: new file %s is already full", x.dir, f.name)
+	if ok, err = f.put(hash, phyOffset, storeTimestamp); err == nil && !ok {
+		err = errors.New("new file is already full")
+	}
+	return x.putErr(f, err)
+}
+
+func (x *Index) putErr(f *file, err error) error {
+	if err != nil {
+		return fmt.Errorf("index %s file %s: %w", x.dir, f.name, err)
 	}
 	return nil
 }

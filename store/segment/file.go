@@ -104,7 +104,8 @@ func OpenFile(path string, base int64, size int) (*File, error) {
 
 // OpenSparseFile is OpenFile without reserving disk blocks for a new file:
 // it is extended with ftruncate only, as Java's setLength does. Index files,
-// which are large and mostly empty, use it.
+// which are large and mostly empty, use it and Reserve what they are about
+// to write.
 func OpenSparseFile(path string, base int64, size int) (*File, error) {
 	return openFile(path, base, size, true)
 }
@@ -431,6 +432,30 @@ func isZero(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// Reserve allocates disk blocks for bytes [from, to) of the file. A sparse
+// file's hole written through the mapping on a full disk raises SIGBUS and
+// kills the process; writing only reserved bytes turns that into this
+// error. Existing data is left as it is. On a file system without
+// fallocate it does nothing.
+func (f *File) Reserve(from, to int) error {
+	from, to = max(from, 0), min(to, f.size)
+	if from >= to {
+		return nil
+	}
+	if !f.Hold() {
+		return fmt.Errorf("reserve %s: %w", f.path, ErrClosed)
+	}
+	defer f.Release()
+	err := syscall.Fallocate(int(f.fd.Fd()), 0, int64(from), int64(to-from))
+	if errors.Is(err, syscall.EOPNOTSUPP) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reserve %s [%d,%d): %w", f.path, from, to, err)
+	}
+	return nil
 }
 
 // ModTime is the file's last-modified time, used by time-based expiry.

@@ -569,3 +569,38 @@ func TestSparseFileAndSyncRange(t *testing.T) {
 		t.Fatal("SyncRange moved the flushed position")
 	}
 }
+
+func TestReserveAllocatesWithoutTouchingData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "20260101000000000")
+	f, err := OpenSparseFile(path, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetWrotePosition(1 << 20)
+	b, _ := f.Slice(0, 1<<20)
+	copy(b[100:], "kept")
+	allocated := func() int64 {
+		var st syscall.Stat_t
+		if err := syscall.Stat(path, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Blocks * 512
+	}
+	before := allocated()
+	if err := f.Reserve(4096, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if got := allocated(); got < before+(1<<20)-4096 {
+		t.Fatalf("%d bytes allocated after reserving, %d before", got, before)
+	}
+	if string(b[100:104]) != "kept" {
+		t.Fatalf("reserve changed data: %q", b[100:104])
+	}
+	if err := f.Reserve(1<<20, 2<<20); err != nil { // past the end: nothing to do
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := f.Reserve(0, 10); !errors.Is(err, ErrClosed) {
+		t.Fatalf("reserve after close: %v", err)
+	}
+}
