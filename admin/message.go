@@ -279,9 +279,15 @@ func parseTimestamp(s string) (int64, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02#15:04:05:000", s, time.Local)
+	bad := fmt.Errorf("timestamp %q is neither milliseconds since the epoch nor yyyy-MM-dd#HH:mm:ss:SSS", s)
+	// Go's layouts take fractions only after '.' or ','; the last ':' is one.
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return 0, bad
+	}
+	t, err := time.ParseInLocation("2006-01-02#15:04:05.000", s[:i]+"."+s[i+1:], time.Local)
 	if err != nil {
-		return 0, fmt.Errorf("timestamp %q is neither milliseconds since the epoch nor yyyy-MM-dd#HH:mm:ss:SSS", s)
+		return 0, bad
 	}
 	return t.UnixMilli(), nil
 }
