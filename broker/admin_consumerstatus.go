@@ -85,10 +85,16 @@ func (b *Broker) askConsumerStatus(ch *clientChannel, ext map[string]string) (ma
 	if answer.Code != protocol.RespSuccess {
 		return nil, fmt.Errorf("code %d: %s", answer.Code, answer.Remark)
 	}
+	return decodeConsumerQueueTable(answer.Body)
+}
+
+// decodeConsumerQueueTable reads a GetConsumerStatusBody's
+// messageQueueTable, keyed by queue objects.
+func decodeConsumerQueueTable(body []byte) (map[protocol.MessageQueue]int64, error) {
 	var raw struct {
 		MessageQueueTable map[string]int64 `json:"messageQueueTable"`
 	}
-	if err := protocol.DecodeJSON(answer.Body, &raw); err != nil {
+	if err := protocol.DecodeJSON(body, &raw); err != nil {
 		return nil, fmt.Errorf("consumer status body: %w", err)
 	}
 	table := make(map[protocol.MessageQueue]int64, len(raw.MessageQueueTable))
