@@ -80,6 +80,19 @@ func (x *Exec) targets(ctx context.Context, a *client.Admin, mastersOnly bool) (
 	return out, nil
 }
 
+// adminAndTargets connects and returns the brokers a command acts on (see targets).
+func (x *Exec) adminAndTargets(ctx context.Context, mastersOnly bool) (*client.Admin, []broker, error) {
+	a, err := x.Admin()
+	if err != nil {
+		return nil, nil, err
+	}
+	brokers, err := x.targets(ctx, a, mastersOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, brokers, nil
+}
+
 // brokerAddrByName returns the master address (or any address) of the
 // broker called name.
 func brokerAddrByName(ctx context.Context, a *client.Admin, name string) (string, error) {

@@ -144,11 +144,7 @@ func printClusterMore(ctx context.Context, x *Exec, a *client.Admin) error {
 }
 
 func runBrokerStatus(ctx context.Context, x *Exec) error {
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, false)
+	a, brokers, err := x.adminAndTargets(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -192,11 +188,7 @@ func printProperties(x *Exec, text string) {
 }
 
 func runGetBrokerConfig(ctx context.Context, x *Exec) error {
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, false)
+	a, brokers, err := x.adminAndTargets(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -230,11 +222,7 @@ func runUpdateBrokerConfig(ctx context.Context, x *Exec) error {
 	if key == "" || strings.ContainsAny(key, "=:\n") || strings.Contains(value, "\n") {
 		return fmt.Errorf("-k %q -v %q: a key is a non-empty name without '=', ':' or newlines, a value one line", key, value)
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, false)
+	a, brokers, err := x.adminAndTargets(ctx, false)
 	if err != nil {
 		return err
 	}

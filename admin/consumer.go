@@ -225,11 +225,7 @@ func runUpdateSubGroup(ctx context.Context, x *Exec) error {
 		}
 		n.set(v)
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, true)
+	a, brokers, err := x.adminAndTargets(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -249,11 +245,7 @@ func runDeleteSubGroup(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, true)
+	a, brokers, err := x.adminAndTargets(ctx, true)
 	if err != nil {
 		return err
 	}

@@ -312,16 +312,9 @@ func runPrintMsg(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	var begin, end int64 = -1, -1
-	if x.Has("b") {
-		if begin, err = parseTimestamp(x.Str("b")); err != nil {
-			return err
-		}
-	}
-	if x.Has("e") {
-		if end, err = parseTimestamp(x.Str("e")); err != nil {
-			return err
-		}
+	begin, end, err := timeRange(x, "b", "e")
+	if err != nil {
+		return err
 	}
 	tags, err := parseTagExpression(x.Str("s"))
 	if err != nil {

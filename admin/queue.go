@@ -15,6 +15,22 @@ import (
 // Reading a queue from one offset to another, for printMsg and
 // printMsgByQueue.
 
+// timeRange reads the begin and end time flags; -1 for each not given.
+func timeRange(x *Exec, beginFlag, endFlag string) (begin, end int64, err error) {
+	begin, end = -1, -1
+	if x.Has(beginFlag) {
+		if begin, err = parseTimestamp(x.Str(beginFlag)); err != nil {
+			return 0, 0, err
+		}
+	}
+	if x.Has(endFlag) {
+		if end, err = parseTimestamp(x.Str(endFlag)); err != nil {
+			return 0, 0, err
+		}
+	}
+	return begin, end, nil
+}
+
 // queueRange returns the offsets of mq to read: the queue's min and max,
 // or the offsets of the begin and end times (ms) when they are >= 0.
 func queueRange(ctx context.Context, a *client.Admin, addr string, mq client.MessageQueue, begin, end int64) (minOff, maxOff int64, err error) {
@@ -89,16 +105,9 @@ func runPrintMsgByQueue(ctx context.Context, x *Exec) error {
 			return err
 		}
 	}
-	var begin, end int64 = -1, -1
-	if x.Has("b") {
-		if begin, err = parseTimestamp(x.Str("b")); err != nil {
-			return err
-		}
-	}
-	if x.Has("e") {
-		if end, err = parseTimestamp(x.Str("e")); err != nil {
-			return err
-		}
+	begin, end, err := timeRange(x, "b", "e")
+	if err != nil {
+		return err
 	}
 	tags, err := parseTagExpression(x.Str("s"))
 	if err != nil {
@@ -184,16 +193,9 @@ func runConsumeMessage(ctx context.Context, x *Exec) error {
 	if qid < 0 || qid > math.MaxInt32 {
 		return fmt.Errorf("-i %d: a queue id is not negative", qid)
 	}
-	var begin, end int64 = -1, -1
-	if x.Has("s") {
-		if begin, err = parseTimestamp(x.Str("s")); err != nil {
-			return err
-		}
-	}
-	if x.Has("e") {
-		if end, err = parseTimestamp(x.Str("e")); err != nil {
-			return err
-		}
+	begin, end, err := timeRange(x, "s", "e")
+	if err != nil {
+		return err
 	}
 	if begin >= 0 && end >= 0 && begin > end {
 		return fmt.Errorf("the begin time (-s) is after the end time (-e)")

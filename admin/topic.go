@@ -119,11 +119,7 @@ func runUpdateTopic(ctx context.Context, x *Exec) error {
 	if !x.Has("b") && !x.Has("c") {
 		return fmt.Errorf("give a broker address with -b ip:port or a cluster name with -c")
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, true)
+	a, brokers, err := x.adminAndTargets(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -160,11 +156,7 @@ func runDeleteTopic(ctx context.Context, x *Exec) error {
 	if err := checkTopicStrict(topic); err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, true)
+	a, brokers, err := x.adminAndTargets(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -190,11 +182,7 @@ func runUpdateTopicPerm(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	brokers, err := x.targets(ctx, a, true)
+	a, brokers, err := x.adminAndTargets(ctx, true)
 	if err != nil {
 		return err
 	}
