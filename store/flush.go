@@ -11,6 +11,9 @@ type flusher interface {
 	// flushFor is called after a record ending at end was appended. wait is
 	// the message's WAIT flag. It returns PutOK or FlushDiskTimeout.
 	flushFor(end int64, wait bool) PutStatus
+	// flushLater is flushFor(end, true) for an asynchronous put: it returns
+	// at once and completes p (Store.completePut) when the wait is over.
+	flushLater(p pendingPut)
 }
 
 // groupCommit is SYNC_FLUSH: writers that need durability register and
@@ -21,6 +24,12 @@ type flusher interface {
 // pass and by the watchdog every 10 ms while anyone waits, so a hung sync
 // still lets writers time out with FLUSH_DISK_TIMEOUT. Nothing is allocated
 // per put.
+//
+// Asynchronous puts (flushLater) wait in pending instead of in a goroutine:
+// after every flush pass the flusher completes those its sync covered (or
+// whose sync failed), the watchdog completes those past their deadline, and
+// the flusher's last pass on stop completes the rest, so each is answered
+// exactly once. Their callbacks run outside mu.
 type groupCommit struct {
 	s       *Store
 	timeout time.Duration
@@ -33,8 +42,11 @@ type groupCommit struct {
 	failed  atomic.Int64 // writers at or below this saw their flush fail
 	stopped atomic.Bool  // the flusher has made its last attempt
 
-	mu   sync.Mutex
-	cond *sync.Cond // on mu: flushed, failed or the clock moved
+	mu      sync.Mutex
+	cond    *sync.Cond   // on mu: flushed, failed or the clock moved
+	pending []pendingPut // on mu: asynchronous puts not answered yet
+
+	flushReady, watchReady []pendingPut // completion buffers of run and watch
 }
 
 func newGroupCommit(s *Store) *groupCommit {
@@ -87,6 +99,62 @@ func (g *groupCommit) flushFor(end int64, wait bool) PutStatus {
 	}
 }
 
+func (g *groupCommit) flushLater(p pendingPut) {
+	p.deadline = p.begin.Add(g.timeout)
+	end := p.end()
+	g.mu.Lock()
+	switch {
+	case g.flushed.Load() >= end:
+		p.flush = PutOK
+	case g.failed.Load() >= end, g.stopped.Load():
+		p.flush = FlushDiskTimeout
+	default:
+		g.pending = append(g.pending, p)
+		first := g.waiters.Add(1) == 1 // under mu: complete subtracts after
+		g.mu.Unlock()
+		if first {
+			signal(g.watchOn)
+		}
+		signal(g.kick)
+		return
+	}
+	g.mu.Unlock()
+	g.s.completePut(&p, p.flush)
+}
+
+// complete answers the pending puts that are done: flushed, failed, past
+// their deadline at now, or all of them when the flusher has stopped. buf
+// is the caller's reusable buffer; callbacks run after mu is released.
+func (g *groupCommit) complete(buf *[]pendingPut, now time.Time) {
+	g.mu.Lock()
+	flushed, failed, stopped := g.flushed.Load(), g.failed.Load(), g.stopped.Load()
+	keep := g.pending[:0]
+	for _, p := range g.pending {
+		switch end := p.end(); {
+		case flushed >= end:
+			p.flush = PutOK
+		case failed >= end, stopped, !now.Before(p.deadline):
+			p.flush = FlushDiskTimeout
+		default:
+			keep = append(keep, p)
+			continue
+		}
+		*buf = append(*buf, p)
+	}
+	clear(g.pending[len(keep):])
+	g.pending = keep
+	g.mu.Unlock()
+	if len(*buf) == 0 {
+		return
+	}
+	g.waiters.Add(-int32(len(*buf)))
+	for i := range *buf {
+		g.s.completePut(&(*buf)[i], (*buf)[i].flush)
+	}
+	clear(*buf)
+	*buf = (*buf)[:0]
+}
+
 // run is the flusher goroutine: on a kick, or every 10 ms, sync everything
 // appended so far. On stop it flushes one last time.
 func (g *groupCommit) run(stop <-chan struct{}) {
@@ -96,8 +164,11 @@ func (g *groupCommit) run(stop <-chan struct{}) {
 		select {
 		case <-stop:
 			g.flushOnce()
+			g.mu.Lock()
 			g.stopped.Store(true) // nobody will flush for the waiters left
-			g.broadcast()
+			g.cond.Broadcast()
+			g.mu.Unlock()
+			g.complete(&g.flushReady, time.Now())
 			return
 		case <-g.kick:
 		case <-t.C:
@@ -129,6 +200,7 @@ func (g *groupCommit) flushOnce() {
 		g.s.checkpoint.physic.Store(max(g.s.checkpoint.physic.Load(), ts))
 	}
 	g.broadcast()
+	g.complete(&g.flushReady, time.Now())
 }
 
 // watch wakes waiters every 10 ms while there are any, so their deadlines
@@ -153,6 +225,7 @@ func (g *groupCommit) watch(stop <-chan struct{}) {
 			case <-t.C:
 			}
 			g.broadcast()
+			g.complete(&g.watchReady, time.Now())
 		}
 	}
 }
@@ -174,6 +247,11 @@ func (a *asyncFlush) flushFor(end int64, wait bool) PutStatus {
 		signal(a.kick)
 	}
 	return PutOK
+}
+
+func (a *asyncFlush) flushLater(p pendingPut) {
+	a.flushFor(p.end(), true)
+	a.s.completePut(&p, PutOK)
 }
 
 func (a *asyncFlush) run(stop <-chan struct{}) {

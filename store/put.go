@@ -182,17 +182,28 @@ func (s *Store) PutMessage(in *MessageInput) PutResult {
 }
 
 func (s *Store) putMessage(in *MessageInput) PutResult {
+	res, wait := s.appendMessage(in)
+	if res.Status == PutOK {
+		s.finishPut(&res, wait)
+	}
+	return res
+}
+
+// appendMessage validates and appends one message without waiting for its
+// flush; wait is the message's WAIT flag. A status other than PUT_OK means
+// nothing was stored.
+func (s *Store) appendMessage(in *MessageInput) (res PutResult, wait bool) {
 	if res, ok := s.checkWriteable(); !ok {
-		return res
+		return res, false
 	}
 	if res, ok := s.checkTopic(in.Topic); !ok {
-		return res
+		return res, false
 	}
 	if len(in.Body) > s.opts.MaxMessageSize {
-		return refuse(MessageIllegal, "message body of %d bytes exceeds maxMessageSize %d", len(in.Body), s.opts.MaxMessageSize)
+		return refuse(MessageIllegal, "message body of %d bytes exceeds maxMessageSize %d", len(in.Body), s.opts.MaxMessageSize), false
 	}
 	if len(in.Properties) > protocol.MaxPropertiesSize {
-		return refuse(PropertiesSizeExceeded, "properties of %d bytes exceed %d", len(in.Properties), protocol.MaxPropertiesSize)
+		return refuse(PropertiesSizeExceeded, "properties of %d bytes exceed %d", len(in.Properties), protocol.MaxPropertiesSize), false
 	}
 	m := commitlog.Message{
 		Topic: in.Topic, QueueID: in.QueueID, Flag: in.Flag, SysFlag: in.SysFlag,
@@ -205,11 +216,11 @@ func (s *Store) putMessage(in *MessageInput) PutResult {
 	advance := commitlog.IsDispatchedToQueue(m.SysFlag)
 	if advance {
 		if err := s.rewriteDelayed(&m); err != nil {
-			return refuse(PropertiesSizeExceeded, "%v", err)
+			return refuse(PropertiesSizeExceeded, "%v", err), false
 		}
 	}
 	if size := m.Size(); size > s.st.maxRecord {
-		return refuse(MessageIllegal, "record of %d bytes exceeds the limit of %d", size, s.st.maxRecord)
+		return refuse(MessageIllegal, "record of %d bytes exceeds the limit of %d", size, s.st.maxRecord), false
 	}
 	m.BodyCRC = protocol.BodyCRC(m.Body)
 
@@ -220,18 +231,17 @@ func (s *Store) putMessage(in *MessageInput) PutResult {
 		s.log.Warn("put lock held too long", "ms", a.held.Milliseconds(), "bytes", m.Size())
 	}
 	if err != nil {
-		return s.appendFailed(err)
+		return s.appendFailed(err), false
 	}
-	res := PutResult{
+	res = PutResult{
 		Status: PutOK, WroteOffset: a.app.Offset, WroteBytes: a.app.Size, QueueOffset: a.queueOffset,
 		MsgNum: 1, StoreTimestamp: a.storeTs, StoreHost: in.StoreHost, PageCacheRT: a.held.Milliseconds(),
 	}
-	wait := true
+	wait = true
 	if v, ok := protocol.LookupProperty(propsView(in.Properties), protocol.PropertyWaitStoreMsgOK); ok {
 		wait = strings.EqualFold(string(v), "true")
 	}
-	s.finishPut(&res, wait)
-	return res
+	return res, wait
 }
 
 // appendFailed maps a commit log error to a put status.
@@ -256,15 +266,20 @@ func (s *Store) appendFailed(err error) PutResult {
 // wins when both fall short.
 func (s *Store) finishPut(res *PutResult, wait bool) {
 	end := res.WroteOffset + int64(res.WroteBytes)
-	if status := s.flusher.flushFor(end, wait); status != PutOK {
-		res.Status = status
-		res.Remark = fmt.Sprintf("stored at offset %d but not flushed within syncFlushTimeout %d ms", res.WroteOffset, s.opts.SyncFlushTimeout)
-	}
+	s.setFlushStatus(res, s.flusher.flushFor(end, wait))
 	if h := s.replica.Load(); h != nil && wait && s.Role() == SyncMaster {
 		if status := h.wait(end); status != PutOK {
 			res.Status = status
 			res.Remark = fmt.Sprintf("stored at offset %d but not replicated: %v", res.WroteOffset, status)
 		}
+	}
+}
+
+// setFlushStatus records a flush wait that fell short in res.
+func (s *Store) setFlushStatus(res *PutResult, status PutStatus) {
+	if status != PutOK {
+		res.Status = status
+		res.Remark = fmt.Sprintf("stored at offset %d but not flushed within syncFlushTimeout %d ms", res.WroteOffset, s.opts.SyncFlushTimeout)
 	}
 }
 
@@ -304,6 +319,16 @@ func (s *Store) PutMessages(in *BatchInput) PutResult {
 }
 
 func (s *Store) putMessages(in *BatchInput) PutResult {
+	res := s.appendMessages(in)
+	if res.Status == PutOK {
+		s.finishPut(&res, in.WaitStoreMsgOK)
+	}
+	return res
+}
+
+// appendMessages validates and appends a batch without waiting for its
+// flush. A status other than PUT_OK means nothing was stored.
+func (s *Store) appendMessages(in *BatchInput) PutResult {
 	if res, ok := s.checkWriteable(); !ok {
 		return res
 	}
@@ -358,7 +383,6 @@ func (s *Store) putMessages(in *BatchInput) PutResult {
 		res.batchOffsets[i] = off
 		off += int64(msgs[i].Size())
 	}
-	s.finishPut(&res, in.WaitStoreMsgOK)
 	return res
 }
 
