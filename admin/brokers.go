@@ -110,6 +110,20 @@ func brokerAddrByName(ctx context.Context, a *client.Admin, name string) (string
 	return "", fmt.Errorf("broker %q has no address", name)
 }
 
+// adminAndRoute connects and returns topic's route with the address to
+// ask for each of its brokers.
+func (x *Exec) adminAndRoute(ctx context.Context, topic string) (*client.Admin, *protocol.TopicRouteData, map[string]string, error) {
+	a, err := x.Admin()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	route, addrs, err := routeBrokers(ctx, a, topic)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return a, route, addrs, nil
+}
+
 // routeBrokers returns, for each broker name in topic's route, the
 // address to ask (the master when there is one).
 func routeBrokers(ctx context.Context, a *client.Admin, topic string) (*protocol.TopicRouteData, map[string]string, error) {

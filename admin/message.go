@@ -143,11 +143,7 @@ func runQueryMsgByKey(ctx context.Context, x *Exec) error {
 	if err := checkTopicRead(topic); err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	_, addrs, err := routeBrokers(ctx, a, topic)
+	a, _, addrs, err := x.adminAndRoute(ctx, topic)
 	if err != nil {
 		return err
 	}
@@ -169,11 +165,7 @@ func runQueryMsgByUniqueKey(ctx context.Context, x *Exec) error {
 	if err := checkTopicRead(topic); err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	_, addrs, err := routeBrokers(ctx, a, topic)
+	a, _, addrs, err := x.adminAndRoute(ctx, topic)
 	if err != nil {
 		return err
 	}
@@ -320,11 +312,7 @@ func runPrintMsg(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	route, addrs, err := routeBrokers(ctx, a, topic)
+	a, route, addrs, err := x.adminAndRoute(ctx, topic)
 	if err != nil {
 		return err
 	}

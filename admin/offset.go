@@ -50,11 +50,7 @@ func runResetOffsetByTime(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	_, addrs, err := routeBrokers(ctx, a, topic)
+	a, _, addrs, err := x.adminAndRoute(ctx, topic)
 	if err != nil {
 		return err
 	}
@@ -87,11 +83,7 @@ func runCloneGroupOffset(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	_, addrs, err := routeBrokers(ctx, a, topic)
+	a, _, addrs, err := x.adminAndRoute(ctx, topic)
 	if err != nil {
 		return err
 	}

@@ -204,11 +204,7 @@ func runConsumeMessage(ctx context.Context, x *Exec) error {
 	if group == "" {
 		group = protocol.GroupToolsConsumer
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	route, addrs, err := routeBrokers(ctx, a, topic)
+	a, route, addrs, err := x.adminAndRoute(ctx, topic)
 	if err != nil {
 		return err
 	}

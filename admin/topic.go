@@ -269,11 +269,7 @@ func runTopicStatus(ctx context.Context, x *Exec) error {
 	if err := checkTopicRead(topic); err != nil {
 		return err
 	}
-	a, err := x.Admin()
-	if err != nil {
-		return err
-	}
-	_, addrs, err := routeBrokers(ctx, a, topic)
+	a, _, addrs, err := x.adminAndRoute(ctx, topic)
 	if err != nil {
 		return err
 	}
