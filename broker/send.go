@@ -1,11 +1,13 @@
 package broker
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/remoting"
@@ -32,7 +34,6 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 		return resp, nil
 	}
 	bornHost := addrPortOf(conn.RemoteAddr())
-	var res store.PutResult
 	if h.Batch {
 		if resp := b.checkBatchRequest(req, &sr); resp != nil {
 			return resp, nil
@@ -59,26 +60,68 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 		if len(in.Messages) == 0 {
 			return remoting.NewResponse(req, protocol.RespMessageIllegal, "the batch body holds no message"), nil
 		}
-		res = b.store.PutMessages(&in)
-	} else {
-		reconsume := int32(0)
-		if sr.h.ReconsumeTimes != nil {
-			reconsume = *sr.h.ReconsumeTimes
-		}
-		in := store.MessageInput{
-			Topic: sr.h.Topic, QueueID: sr.h.QueueID, Flag: sr.h.Flag, SysFlag: sr.h.SysFlag,
-			BornTimestamp: sr.h.BornTimestamp, BornHost: bornHost, StoreHost: b.storeHost,
-			ReconsumeTimes: reconsume, Body: req.Body, Properties: sr.props,
-		}
-		if sr.half {
-			return b.trans.prepare(req, &sr, &in), nil
-		}
-		if sr.timer {
-			in.Topic, in.QueueID = timerTopic, 0
-		}
-		res = b.store.PutMessage(&in)
+		return b.answerPut(conn, req, &sr, func(done store.PutDone) { b.store.PutMessagesAsync(&in, done) }), nil
 	}
-	return b.sendResponse(req, &sr, &res), nil
+	reconsume := int32(0)
+	if sr.h.ReconsumeTimes != nil {
+		reconsume = *sr.h.ReconsumeTimes
+	}
+	in := store.MessageInput{
+		Topic: sr.h.Topic, QueueID: sr.h.QueueID, Flag: sr.h.Flag, SysFlag: sr.h.SysFlag,
+		BornTimestamp: sr.h.BornTimestamp, BornHost: bornHost, StoreHost: b.storeHost,
+		ReconsumeTimes: reconsume, Body: req.Body, Properties: sr.props,
+	}
+	if sr.half {
+		return b.trans.prepare(req, &sr, &in), nil
+	}
+	if sr.timer {
+		in.Topic, in.QueueID = timerTopic, 0
+	}
+	return b.answerPut(conn, req, &sr, func(done store.PutDone) { b.store.PutMessageAsync(&in, done) }), nil
+}
+
+// blockingSends makes send workers wait for their own flush again, as
+// before asynchronous puts; benchmarks set it to measure the difference.
+var blockingSends = false
+
+// Where an asynchronous put stands, for answerPut.
+const (
+	putRunning  = iota // put has not returned
+	putDeferred        // put returned first: the answer goes out with Respond
+	putAnswered        // the answer came first: the handler returns it
+)
+
+// answerPut runs put and answers req with its result. A result known
+// before put returns (a refusal, ASYNC_FLUSH, WAIT=false) is the handler's
+// response; otherwise the handler returns nil at once and the store's
+// flusher, once its group commit covers the message (or the flush times
+// out), hands the response to conn's writer with Respond. So under
+// SYNC_FLUSH no send worker waits for the disk, and one fsync answers every
+// send it covered, however few workers there are.
+func (b *Broker) answerPut(conn *remoting.Conn, req *remoting.Command, sr *sendRequest, put func(store.PutDone)) *remoting.Command {
+	if blockingSends {
+		answered := make(chan store.PutResult, 1)
+		put(func(res store.PutResult) { answered <- res })
+		res := <-answered
+		return b.sendResponse(req, sr, &res)
+	}
+	var state atomic.Int32
+	var answer *remoting.Command
+	put(func(res store.PutResult) {
+		resp := b.sendResponse(req, sr, &res)
+		answer = resp
+		if state.CompareAndSwap(putRunning, putAnswered) || req.IsOneway() {
+			return
+		}
+		// Respond only queues the frame for conn's writer.
+		if err := conn.Respond(resp); err != nil && !errors.Is(err, remoting.ErrConnClosed) {
+			b.log.Warn("answer send after its flush", "peer", conn.RemoteAddr(), "topic", sr.h.Topic, "err", err)
+		}
+	})
+	if state.CompareAndSwap(putRunning, putDeferred) {
+		return nil
+	}
+	return answer
 }
 
 // checkSend runs upstream's send checks in order; the first failure is

@@ -19,6 +19,12 @@
 //     so concurrent writers share one fsync. A writer still waiting after
 //     syncFlushTimeout gets FLUSH_DISK_TIMEOUT (its message stays stored);
 //     a watchdog wakes waiters every 10 ms so a hung sync cannot hold them.
+//   - PutMessageAsync and PutMessagesAsync append and return; under
+//     SYNC_FLUSH the put waits in the group commit's pending list instead
+//     of a goroutine, and its callback runs in the flusher (covered or
+//     failed), the watchdog (deadline) or the flusher's last pass on
+//     stop, exactly once. A broker send worker thus never waits for the
+//     disk. Results known at once are answered before the call returns.
 //   - ASYNC_FLUSH answers at once; a goroutine syncs every
 //     flushIntervalCommitLog ms once flushCommitLogLeastPages pages are
 //     dirty, and everything every flushCommitLogThoroughInterval ms.
