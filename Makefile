@@ -25,9 +25,11 @@ run: build
 # interop test binary runs without -race because rocketmq-client-go v2.1.2
 # has known data races of its own (its issues #790, #961, PR #1115); the
 # servers it drives are built with -race instead (ROCKETGO_RACE_SERVERS).
+# Last, a few seconds of the benchmark comparison (needs nats-server).
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 15m ./...
 	cd interop && $(GO) vet ./... && ROCKETGO_RACE_SERVERS=1 $(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) bench-smoke
 
 test-short:
 	$(GO) test -short -count=1 ./...
