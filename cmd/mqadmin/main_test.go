@@ -261,6 +261,10 @@ func TestTopicAndClusterCommands(t *testing.T) {
 		t.Errorf("clusterList header:\n%s", out)
 	}
 	mustMatch(t, out, `(?m)^DefaultCluster    broker-a                0     `+addr+` +V4_9_8 +\d+\.\d\d\(\d+,\d+ms\) +\d+\.\d\d\(\d+,\d+ms\) +\d* +\d+\.\d\d +\d\.\d{4}$`)
+	// -n defaults to NAMESRV_ADDR.
+	if r := run(t, h.bin, []string{"NAMESRV_ADDR=" + h.ns}, "clusterList"); r.code != 0 || !strings.Contains(r.out, h.addr) {
+		t.Errorf("clusterList with NAMESRV_ADDR: exit %d\n%s%s", r.code, r.out, r.err)
+	}
 	out = h.ok("clusterList", "-m")
 	mustMatch(t, out, `(?m)^DefaultCluster    broker-a +\d+ +\d+ +\d+ +\d+$`)
 
