@@ -193,7 +193,6 @@ func subGroupString(c protocol.SubscriptionGroupConfig) string {
 
 func runUpdateSubGroup(ctx context.Context, x *Exec) error {
 	c := protocol.NewSubscriptionGroupConfig(x.Str("g"))
-	c.RetryMaxTimes = 16
 	for _, b := range []struct {
 		flag string
 		dst  *bool

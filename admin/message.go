@@ -69,9 +69,6 @@ func messageCommands() []*Command {
 	}
 }
 
-// hostString prints an address as upstream's parseSocketAddressAddr.
-func hostString(ap interface{ String() string }) string { return ap.String() }
-
 // propsString prints properties as Java's HashMap.toString (sorted here).
 func propsString(p map[string]string) string {
 	var parts []string
@@ -104,8 +101,8 @@ func printMsgDetail(x *Exec, m *client.MessageExt) error {
 		{"Reconsume Times:", strconv.Itoa(int(m.ReconsumeTimes))},
 		{"Born Timestamp:", humanTime(m.BornTimestamp)},
 		{"Store Timestamp:", humanTime(m.StoreTimestamp)},
-		{"Born Host:", hostString(m.BornHost)},
-		{"Store Host:", hostString(m.StoreHost)},
+		{"Born Host:", m.BornHost.String()},
+		{"Store Host:", m.StoreHost.String()},
 		{"System Flag:", strconv.Itoa(int(m.SysFlag))},
 		{"Properties:", propsString(m.Properties)},
 		{"Message Body Path:", bodyPath},
