@@ -113,8 +113,19 @@ func (b *Broker) answerPut(conn *remoting.Conn, req *remoting.Command, sr *sendR
 		if state.CompareAndSwap(putRunning, putAnswered) || req.IsOneway() {
 			return
 		}
-		// Respond only queues the frame for conn's writer.
-		if err := conn.Respond(resp); err != nil && !errors.Is(err, remoting.ErrConnClosed) {
+		// This runs in the store's flusher, which answers every connection's
+		// sends: a peer that stopped reading must not stall it, so a full
+		// write queue hands this one answer to a goroutine of its own.
+		err := conn.TryRespond(resp)
+		if errors.Is(err, remoting.ErrWriteQueueFull) {
+			go func() {
+				if err := conn.Respond(resp); err != nil && !errors.Is(err, remoting.ErrConnClosed) {
+					b.log.Warn("answer send after its flush", "peer", conn.RemoteAddr(), "topic", sr.h.Topic, "err", err)
+				}
+			}()
+			return
+		}
+		if err != nil && !errors.Is(err, remoting.ErrConnClosed) {
 			b.log.Warn("answer send after its flush", "peer", conn.RemoteAddr(), "topic", sr.h.Topic, "err", err)
 		}
 	})

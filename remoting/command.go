@@ -110,6 +110,8 @@ var (
 	ErrTimeout = errors.New("remoting: request timed out")
 	// ErrConnClosed: the connection died before the request was answered.
 	ErrConnClosed = errors.New("remoting: connection closed")
+	// ErrWriteQueueFull: TryRespond found the connection's write queue full.
+	ErrWriteQueueFull = errors.New("remoting: write queue full")
 	// ErrClientClosed: the client was closed.
 	ErrClientClosed = errors.New("remoting: client closed")
 )

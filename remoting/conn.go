@@ -297,14 +297,26 @@ func (c *Conn) send(done <-chan struct{}, cmd *Command) error {
 		cmd.release()
 		return c.closedError()
 	}
-	select {
-	case c.out <- outFrame{head: bp, cmd: cmd}:
-		c.sendMu.RUnlock()
-		return nil
-	case <-c.closing:
-		err = c.closedError()
-	case <-done:
-		err = fmt.Errorf("remoting: send to %s: write queue full: %w", c.remote, ErrTimeout)
+	if done == noWait {
+		select {
+		case c.out <- outFrame{head: bp, cmd: cmd}:
+			c.sendMu.RUnlock()
+			return nil
+		case <-c.closing:
+			err = c.closedError()
+		default:
+			err = fmt.Errorf("remoting: send to %s: %w", c.remote, ErrWriteQueueFull)
+		}
+	} else {
+		select {
+		case c.out <- outFrame{head: bp, cmd: cmd}:
+			c.sendMu.RUnlock()
+			return nil
+		case <-c.closing:
+			err = c.closedError()
+		case <-done:
+			err = fmt.Errorf("remoting: send to %s: write queue full: %w", c.remote, ErrTimeout)
+		}
 	}
 	c.sendMu.RUnlock()
 	putHead(bp)
@@ -399,6 +411,20 @@ func (c *Conn) writeBatch(batch []outFrame, w *writeBufs) error {
 func (c *Conn) Respond(resp *Command) error {
 	resp.Flag |= FlagResponse
 	return c.send(nil, resp)
+}
+
+// noWait, passed as send's done channel, makes send fail at once with
+// ErrWriteQueueFull instead of waiting for room in the write queue.
+var noWait = make(chan struct{})
+
+// TryRespond is Respond that never waits: when the connection's write queue
+// is full (a peer that stopped reading) it fails at once with an error
+// wrapping ErrWriteQueueFull and resp is not sent (its Release has run). It
+// is for goroutines that serve many connections, such as the store's
+// flusher answering SYNC_FLUSH sends, which one slow peer must not stall.
+func (c *Conn) TryRespond(resp *Command) error {
+	resp.Flag |= FlagResponse
+	return c.send(noWait, resp)
 }
 
 // InvokeOneway sends req flagged oneway; nothing will answer it.
