@@ -33,6 +33,10 @@ func clusterCommands() []*Command {
 			{Short: "l", Long: "level", Arg: true, Usage: "threshold of print diff"},
 			{Short: "o", Long: "order", Arg: true, Usage: "order topic"},
 		}},
+		{Name: "cleanUnusedTopic", Desc: "Clean unused topic on broker.", Run: runCleanUnusedTopic, Options: []Option{
+			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "Broker address (wins over -c)"},
+			{Short: "c", Long: "cluster", Arg: true, Usage: "cluster name"},
+		}},
 		{Name: "getBrokerConfig", Desc: "Get broker config by cluster or special broker!", Run: runGetBrokerConfig, Options: []Option{
 			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "get which broker (wins over -c)"},
 			{Short: "c", Long: "clusterName", Arg: true, Usage: "get which cluster"},
@@ -307,5 +311,20 @@ func runBrokerConsumeStats(ctx context.Context, x *Exec) error {
 		}
 	}
 	fmt.Fprintf(x.Out, "\nDiff Total: %d\n", totalDiff)
+	return nil
+}
+
+func runCleanUnusedTopic(ctx context.Context, x *Exec) error {
+	a, brokers, err := x.adminAndTargets(ctx, true)
+	if err != nil {
+		return err
+	}
+	for _, b := range brokers {
+		if err := a.CleanUnusedTopic(ctx, b.Addr); err != nil {
+			fmt.Fprintln(x.Out, "false")
+			return err
+		}
+	}
+	fmt.Fprintln(x.Out, "success")
 	return nil
 }

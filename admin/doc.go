@@ -16,6 +16,6 @@
 // Commands of the issue not registered yet (they are absent from the
 // command list, so "mqadmin X" says the command does not exist): statsAll
 // and exportMetrics (the broker keeps no per-topic/group TPS statistics
-// yet), cleanExpiredCQ and cleanUnusedTopic (the broker has no real
-// handler yet), startMonitoring.
+// yet), cleanExpiredCQ (the broker has no real handler yet),
+// startMonitoring.
 package admin

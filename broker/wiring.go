@@ -108,6 +108,7 @@ func (b *Broker) registerHandlers(s *remoting.Server, mainPort bool) {
 	s.Handle(protocol.ReqCloneGroupOffset, p.admin, b.handleCloneGroupOffset)
 	s.Handle(protocol.ReqGetBrokerConsumeStats, p.admin, b.handleBrokerConsumeStats)
 	s.Handle(protocol.ReqInvokeBrokerToGetConsumerStatus, p.admin, b.handleGetConsumerStatus)
+	s.Handle(protocol.ReqCleanUnusedTopic, p.admin, b.handleCleanUnusedTopic)
 
 	s.HandleDefault(p.admin, b.handleAdmin)
 	s.OnConnClose(b.connClosed)

@@ -410,3 +410,10 @@ func (a *Admin) SystemTopicsOfBroker(ctx context.Context, addr string) ([]string
 	}
 	return l.TopicList, nil
 }
+
+// CleanUnusedTopic asks the broker at addr to drop the consume queues of
+// topics it has no config for.
+func (a *Admin) CleanUnusedTopic(ctx context.Context, addr string) error {
+	_, err := a.call(ctx, "clean unused topics", addr, protocol.ReqCleanUnusedTopic, nil, nil)
+	return err
+}

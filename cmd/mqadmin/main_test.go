@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,6 +35,7 @@ type harness struct {
 	ns   string // name server address
 	addr string // broker address
 	tmp  string
+	dir  string // the broker's home; its store is under store/
 }
 
 var (
@@ -81,7 +83,7 @@ func startHarness(t *testing.T) *harness {
 	bin := mqadmin(t)
 	ns := testcluster.StartNamesrv(t, nil)
 	b := testcluster.StartBroker(t, []string{ns.Addr}, nil)
-	h := &harness{t: t, bin: bin, ns: ns.Addr, addr: b.Addr, tmp: t.TempDir()}
+	h := &harness{t: t, bin: bin, ns: ns.Addr, addr: b.Addr, tmp: t.TempDir(), dir: b.Dir}
 	h.waitOut("the broker registered", func(out string) bool { return strings.Contains(out, b.Addr) }, "clusterList")
 	return h
 }
@@ -347,6 +349,23 @@ func TestTopicAndClusterCommands(t *testing.T) {
 	out = h.ok("sendMsgStatus", "-b", "broker-a", "-c", "2", "-s", "20")
 	mustMatch(t, out, `^(rt=\d+ms, SendResult=SendResult \[sendStatus=SEND_OK, msgId=[0-9A-F]{32}, offsetMsgId=[0-9A-F]{32}, messageQueue=MessageQueue \[topic=broker-a, brokerName=broker-a, queueId=\d+\], queueOffset=\d+\]\n){2}$`)
 	clusterRTUntilRow(t, h)
+
+	// cleanUnusedTopic drops the consume queues a deleted topic left behind, and only those.
+	h.ok("updateTopic", "-b", h.addr, "-t", "CleanTopic", "-r", "1", "-w", "1")
+	h.waitOut("CleanTopic routed", func(string) bool { return true }, "topicRoute", "-t", "CleanTopic")
+	h.ok("sendMessage", "-t", "CleanTopic", "-p", "x")
+	cq := func(topic string) bool {
+		_, err := os.Stat(filepath.Join(h.dir, "store", "consumequeue", topic))
+		return err == nil
+	}
+	h.waitOut("CleanTopic dispatched", func(o string) bool { return cq("CleanTopic") && cq("ProbeTopic") }, "topicList")
+	h.ok("deleteTopic", "-c", "DefaultCluster", "-t", "CleanTopic")
+	if out := h.ok("cleanUnusedTopic", "-c", "DefaultCluster"); out != "success\n" {
+		t.Errorf("cleanUnusedTopic: %q", out)
+	}
+	if cq("CleanTopic") || !cq("ProbeTopic") {
+		t.Errorf("after cleanUnusedTopic: CleanTopic queues present %v (want false), ProbeTopic %v (want true)", cq("CleanTopic"), cq("ProbeTopic"))
+	}
 
 	h.ok("updateSubGroup", "-b", h.addr, "-g", "ExportGroup")
 	dir := t.TempDir()
