@@ -9,6 +9,7 @@ import (
 
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/remoting"
+	"github.com/rocketgo/rocketgo/store"
 )
 
 // handleSendBack answers CONSUMER_SEND_MSG_BACK: a consumer gives a message
@@ -95,12 +96,16 @@ func (b *Broker) handleSendBack(conn *remoting.Conn, req *remoting.Command) (*re
 	props[protocol.PropertyCluster] = b.cfg.BrokerClusterName
 	in := redelivery(&rec, topic, queueID, props)
 	in.ReconsumeTimes = rec.ReconsumeTimes + 1
-	res := b.store.PutMessage(&in)
-	if !res.Status.Stored() {
-		return fail(protocol.RespSystemError, "%s: %s", res.Status, res.Remark)
-	}
-	b.log.Debug("message given back", "group", h.Group, "to", topic, "level", level, "reconsumeTimes", in.ReconsumeTimes)
-	return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
+	// Send-backs run on the send pool: under SYNC_FLUSH they are answered
+	// by the flusher, like sends, instead of holding a worker for the disk.
+	put := func(done store.PutDone) { b.store.PutMessageAsync(&in, done) }
+	return b.answerWhenStored(conn, req, topic, put, func(res *store.PutResult) *remoting.Command {
+		if !res.Status.Stored() {
+			return remoting.NewResponse(req, protocol.RespSystemError, fmt.Sprintf("%s: %s", res.Status, res.Remark))
+		}
+		b.log.Debug("message given back", "group", h.Group, "to", topic, "level", level, "reconsumeTimes", in.ReconsumeTimes)
+		return remoting.NewResponse(req, protocol.RespSuccess, "")
+	}), nil
 }
 
 // consumeDirectlyHeader is upstream's ConsumeMessageDirectlyResultRequestHeader.

@@ -99,16 +99,26 @@ const (
 // SYNC_FLUSH no send worker waits for the disk, and one fsync answers every
 // send it covered, however few workers there are.
 func (b *Broker) answerPut(conn *remoting.Conn, req *remoting.Command, sr *sendRequest, put func(store.PutDone)) *remoting.Command {
+	return b.answerWhenStored(conn, req, sr.h.Topic, put, func(res *store.PutResult) *remoting.Command {
+		return b.sendResponse(req, sr, res)
+	})
+}
+
+// answerWhenStored runs put and answers req with respond(result): at once
+// when the result is known before put returns, else later through conn
+// (the handler then returns nil). Every request that stores a message and
+// must not hold a worker for the flush goes through it.
+func (b *Broker) answerWhenStored(conn *remoting.Conn, req *remoting.Command, topic string, put func(store.PutDone), respond func(*store.PutResult) *remoting.Command) *remoting.Command {
 	if blockingSends {
 		answered := make(chan store.PutResult, 1)
 		put(func(res store.PutResult) { answered <- res })
 		res := <-answered
-		return b.sendResponse(req, sr, &res)
+		return respond(&res)
 	}
 	var state atomic.Int32
 	var answer *remoting.Command
 	put(func(res store.PutResult) {
-		resp := b.sendResponse(req, sr, &res)
+		resp := respond(&res)
 		answer = resp
 		if state.CompareAndSwap(putRunning, putAnswered) || req.IsOneway() {
 			return
@@ -120,13 +130,13 @@ func (b *Broker) answerPut(conn *remoting.Conn, req *remoting.Command, sr *sendR
 		if errors.Is(err, remoting.ErrWriteQueueFull) {
 			go func() {
 				if err := conn.Respond(resp); err != nil && !errors.Is(err, remoting.ErrConnClosed) {
-					b.log.Warn("answer send after its flush", "peer", conn.RemoteAddr(), "topic", sr.h.Topic, "err", err)
+					b.log.Warn("answer after flush", "peer", conn.RemoteAddr(), "topic", topic, "err", err)
 				}
 			}()
 			return
 		}
 		if err != nil && !errors.Is(err, remoting.ErrConnClosed) {
-			b.log.Warn("answer send after its flush", "peer", conn.RemoteAddr(), "topic", sr.h.Topic, "err", err)
+			b.log.Warn("answer after flush", "peer", conn.RemoteAddr(), "topic", topic, "err", err)
 		}
 	})
 	if state.CompareAndSwap(putRunning, putDeferred) {
