@@ -104,8 +104,12 @@ func (b *Broker) handleAdmin(conn *remoting.Conn, req *remoting.Command) (*remot
 			}
 		}
 		return jsonResponse(req, &protocol.TopicList{TopicList: sys})
-	case protocol.ReqCleanExpiredConsumeQueue, protocol.ReqCleanUnusedTopic:
-		return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
+	case protocol.ReqCleanExpiredConsumeQueue:
+		// Upstream destroys the consume queues whose every unit points below
+		// the commit log's first offset. The store's cleaner trims queue
+		// files as the commit log expires, but a whole-queue sweep on demand
+		// does not exist yet: say so rather than answer success for nothing.
+		return remoting.NewResponse(req, protocol.RespSystemError, "cleanExpiredCQ is not implemented yet in RocketGo (the store trims expired consume queue files on its own as the commit log expires)"), nil
 	case protocol.ReqDeleteExpiredCommitLog:
 		b.store.DeleteExpiredFiles()
 		return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
