@@ -2,6 +2,7 @@ package consumequeue
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -77,6 +78,19 @@ func FuzzConsumeQueueLoad(f *testing.F) {
 			q.Get(i)
 		}
 		q.OffsetForTime(1, func(phy int64, size int32) (int64, bool) { return phy, true })
+		// Re-dispatching the units already there changes nothing.
+		for i := 0; i < valid; i++ {
+			u := decodeUnit(file[i*UnitSize:])
+			if !u.IsMessage() || u.Size == blankSize || u.PhyOffset > math.MaxInt64-int64(u.Size) {
+				continue
+			}
+			if err := q.Put(int64(i), u.PhyOffset, u.Size, u.TagsCode); err != nil {
+				t.Fatalf("re-dispatch of unit %d %+v: %v", i, u, err)
+			}
+			if got, _ := q.unitAt(int64(i)); got != u {
+				t.Fatalf("re-dispatch changed unit %d from %+v to %+v", i, u, got)
+			}
+		}
 		next := q.MaxPhyOffset() + 1
 		if next <= 0 || next > 1<<62 {
 			return // no room for another unit after this data
