@@ -118,6 +118,10 @@ func TestLongPollingWakesHeldPull(t *testing.T) {
 	c := newClient(t)
 	addr := b.Addr()
 	mustCode(t, call(t, c, addr, sendReq("Poll", 0, []byte("first"), nil)), protocol.RespSuccess)
+	// A send is answered once appended; the consume queue is built after.
+	// Until then a pull at offset 1 is past the end (answered at once, as
+	// upstream's OFFSET_OVERFLOW_BADLY), not at the end (held).
+	dispatched(t, b)
 
 	const rounds = 5
 	var total time.Duration

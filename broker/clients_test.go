@@ -239,6 +239,7 @@ func TestHeldPullIgnoresOtherTags(t *testing.T) {
 	c := newClient(t)
 	addr := b.Addr()
 	mustCode(t, call(t, c, addr, sendReq("Tagged", 0, []byte("a0"), map[string]string{protocol.PropertyTags: "TagA"})), protocol.RespSuccess)
+	dispatched(t, b) // else the pull at offset 1 is past the end, not held
 	done := callAsync(t, c, addr, pullReq("cg", "Tagged", 0, 1, protocol.PullFlagSuspend, 20*time.Second, "TagA"))
 	waitFor(t, 5*time.Second, "the pull to be held", func() bool { return b.holds.heldCount() == 1 })
 	mustCode(t, call(t, c, addr, sendReq("Tagged", 0, []byte("b1"), map[string]string{protocol.PropertyTags: "TagB"})), protocol.RespSuccess)
