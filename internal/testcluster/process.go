@@ -171,7 +171,10 @@ func start(t testing.TB, bin, dir, bootLine string, args ...string) (*Process, e
 		for sc.Scan() {
 			line := sc.Text()
 			out.WriteLine(line)
-			if strings.Contains(line, bootLine) {
+			// The boot line goes to stdout as a bare line and to the log
+			// (stderr) behind a timestamp, usually first; wait for the bare
+			// one so callers that check stdout find it.
+			if strings.HasPrefix(line, "The ") && strings.Contains(line, bootLine) {
 				once.Do(func() { close(booted) })
 			}
 		}
