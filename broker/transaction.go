@@ -56,28 +56,6 @@ const (
 // opTag marks op records that end a half message ("remove").
 const opTag = "d"
 
-// endTransactionHeader is END_TRANSACTION's header (upstream
-// EndTransactionRequestHeader). Clients send it oneway.
-type endTransactionHeader struct {
-	ProducerGroup        string `ext:"producerGroup,required"`
-	TranStateTableOffset int64  `ext:"tranStateTableOffset,required"`
-	CommitLogOffset      int64  `ext:"commitLogOffset,required"`
-	CommitOrRollback     int32  `ext:"commitOrRollback,required"`
-	FromTransactionCheck bool   `ext:"fromTransactionCheck"`
-	MsgID                string `ext:"msgId,omitempty"`
-	TransactionID        string `ext:"transactionId,omitempty"`
-}
-
-// checkTransactionStateHeader is CHECK_TRANSACTION_STATE's header, sent
-// oneway to a producer of the half's group.
-type checkTransactionStateHeader struct {
-	TranStateTableOffset int64  `ext:"tranStateTableOffset,required"`
-	CommitLogOffset      int64  `ext:"commitLogOffset,required"`
-	MsgID                string `ext:"msgId,omitempty"`
-	TransactionID        string `ext:"transactionId,omitempty"`
-	OffsetMsgID          string `ext:"offsetMsgId,omitempty"`
-}
-
 // halfTxn is one undecided transaction: where its latest half copy is and
 // what the check service needs to know about it.
 type halfTxn struct {
@@ -245,7 +223,7 @@ func (tx *transactions) register(t *halfTxn) {
 // handleEndTransaction answers END_TRANSACTION. Clients send it oneway, so
 // the answer is mostly for tests and tools; refusals are logged too.
 func (b *Broker) handleEndTransaction(conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
-	var h endTransactionHeader
+	var h protocol.EndTransactionRequestHeader
 	if err := protocol.DecodeHeader(req.ExtFields, &h); err != nil {
 		b.log.Warn("bad END_TRANSACTION header", "peer", conn.RemoteAddr(), "err", err)
 		return remoting.NewResponse(req, protocol.RespSystemError, "bad end transaction header: "+err.Error()), nil
@@ -267,7 +245,7 @@ func (b *Broker) handleEndTransaction(conn *remoting.Conn, req *remoting.Command
 }
 
 // end commits or rolls back the transaction of the half at h's offsets.
-func (tx *transactions) end(h *endTransactionHeader) (int32, string) {
+func (tx *transactions) end(h *protocol.EndTransactionRequestHeader) (int32, string) {
 	switch h.CommitOrRollback {
 	case protocol.SysFlagTransactionCommit, protocol.SysFlagTransactionRollback:
 	case protocol.SysFlagTransactionNotType:

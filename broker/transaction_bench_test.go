@@ -52,7 +52,7 @@ func BenchmarkTransactionalSend(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		end := endTransactionHeader{ProducerGroup: "PG_Bench", TranStateTableOffset: extInt(b, resp, "queueOffset"),
+		end := protocol.EndTransactionRequestHeader{ProducerGroup: "PG_Bench", TranStateTableOffset: extInt(b, resp, "queueOffset"),
 			CommitLogOffset: phy, CommitOrRollback: protocol.SysFlagTransactionCommit, MsgID: props[protocol.PropertyUniqClientMessageID]}
 		if err := c.InvokeOneway(context.Background(), br.Addr(), remoting.NewRequest(protocol.ReqEndTransaction, protocol.EncodeHeader(&end), nil)); err != nil {
 			b.Fatal(err)

@@ -157,7 +157,7 @@ func (tx *transactions) sendCheck(group string, m *protocol.MessageExt) {
 			"msgId", m.UniqKey(), "halfOffset", m.QueueOffset)
 		return
 	}
-	h := checkTransactionStateHeader{
+	h := protocol.CheckTransactionStateRequestHeader{
 		TranStateTableOffset: m.QueueOffset, CommitLogOffset: m.CommitLogOffset,
 		MsgID: m.UniqKey(), TransactionID: m.UniqKey(), OffsetMsgID: m.OffsetMsgID(),
 	}

@@ -41,7 +41,7 @@ func FuzzEndTransaction(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, group, queueOffset, phy, state string) {
 		ext := map[string]string{"producerGroup": group, "tranStateTableOffset": queueOffset, "commitLogOffset": phy, "commitOrRollback": state}
-		var h endTransactionHeader
+		var h protocol.EndTransactionRequestHeader
 		if err := protocol.DecodeHeader(ext, &h); err != nil {
 			return
 		}
@@ -116,7 +116,7 @@ func FuzzTransactionRecover(f *testing.F) {
 			t.Fatalf("committed offsets %d/%d past the queues (half max %d)", half, op, max)
 		}
 		for _, tx := range open {
-			h := endTransactionHeader{ProducerGroup: "PG_Recover", TranStateTableOffset: tx.queueOffset, CommitLogOffset: tx.phyOffset,
+			h := protocol.EndTransactionRequestHeader{ProducerGroup: "PG_Recover", TranStateTableOffset: tx.queueOffset, CommitLogOffset: tx.phyOffset,
 				CommitOrRollback: protocol.SysFlagTransactionCommit}
 			if code, _ := b.trans.end(&h); code != protocol.RespSuccess {
 				h.CommitOrRollback = protocol.SysFlagTransactionRollback

@@ -30,7 +30,7 @@ const (
 
 // seenCheck is one CHECK_TRANSACTION_STATE a fake producer received.
 type seenCheck struct {
-	h   checkTransactionStateHeader
+	h   protocol.CheckTransactionStateRequestHeader
 	msg *protocol.MessageExt
 	at  time.Time
 }
@@ -64,7 +64,7 @@ func (p *txProducer) heartbeat() {
 }
 
 func (p *txProducer) onCheck(conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
-	var h checkTransactionStateHeader
+	var h protocol.CheckTransactionStateRequestHeader
 	if err := protocol.DecodeHeader(req.ExtFields, &h); err != nil {
 		p.t.Errorf("%s: check header: %v", p.id, err)
 		return nil, nil
@@ -81,7 +81,7 @@ func (p *txProducer) onCheck(conn *remoting.Conn, req *remoting.Command) (*remot
 	if v == verdictSilent {
 		return nil, nil
 	}
-	end := endTransactionHeader{
+	end := protocol.EndTransactionRequestHeader{
 		ProducerGroup: p.group, TranStateTableOffset: h.TranStateTableOffset, CommitLogOffset: h.CommitLogOffset,
 		CommitOrRollback: v, FromTransactionCheck: true, MsgID: h.MsgID, TransactionID: h.TransactionID,
 	}
@@ -149,7 +149,7 @@ func (p *txProducer) sendHalf(topic string, queueID int32, body string, extra ma
 // endReq builds the END_TRANSACTION a client sends after its local
 // transaction.
 func (p *txProducer) endReq(h half, state int32) *remoting.Command {
-	end := endTransactionHeader{
+	end := protocol.EndTransactionRequestHeader{
 		ProducerGroup: p.group, TranStateTableOffset: h.queueOffset, CommitLogOffset: h.phy,
 		CommitOrRollback: state, MsgID: h.uniq, TransactionID: h.uniq,
 	}

@@ -85,27 +85,6 @@ func NewTransactionProducer(opts ProducerOptions, listener TransactionListener, 
 	return tp, nil
 }
 
-// endTransactionHeader is upstream's EndTransactionRequestHeader (not in
-// package protocol yet).
-type endTransactionHeader struct {
-	ProducerGroup        string `ext:"producerGroup,required"`
-	TranStateTableOffset int64  `ext:"tranStateTableOffset,required"`
-	CommitLogOffset      int64  `ext:"commitLogOffset,required"`
-	CommitOrRollback     int32  `ext:"commitOrRollback,required"`
-	FromTransactionCheck bool   `ext:"fromTransactionCheck"`
-	MsgID                string `ext:"msgId,omitempty"`
-	TransactionID        string `ext:"transactionId,omitempty"`
-}
-
-// checkTransactionStateHeader is upstream's CheckTransactionStateRequestHeader.
-type checkTransactionStateHeader struct {
-	TranStateTableOffset int64  `ext:"tranStateTableOffset,required"`
-	CommitLogOffset      int64  `ext:"commitLogOffset,required"`
-	MsgID                string `ext:"msgId"`
-	TransactionID        string `ext:"transactionId"`
-	OffsetMsgID          string `ext:"offsetMsgId"`
-}
-
 // SendMessageInTransaction sends msg as a half message, runs the local
 // transaction when the broker stored it, and tells the broker the outcome
 // (upstream sendMessageInTransaction). A delay level is dropped: delayed
@@ -170,7 +149,7 @@ func (tp *TransactionProducer) endTransaction(ctx context.Context, res *SendResu
 	if err != nil {
 		return err
 	}
-	h := endTransactionHeader{
+	h := protocol.EndTransactionRequestHeader{
 		ProducerGroup:        tp.opts.Group,
 		TranStateTableOffset: res.QueueOffset,
 		CommitLogOffset:      commitLogOffset,
@@ -186,7 +165,7 @@ func (tp *TransactionProducer) endTransaction(ctx context.Context, res *SendResu
 // Checks run in the background, at most checkGoroutines at once; a check
 // that finds all of them busy is dropped (the broker asks again).
 func (tp *TransactionProducer) handleCheck(conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
-	var h checkTransactionStateHeader
+	var h protocol.CheckTransactionStateRequestHeader
 	if err := protocol.DecodeHeader(req.ExtFields, &h); err != nil {
 		return nil, fmt.Errorf("check transaction state: %w", err)
 	}
@@ -209,7 +188,7 @@ func (tp *TransactionProducer) handleCheck(conn *remoting.Conn, req *remoting.Co
 	return nil, nil
 }
 
-func (tp *TransactionProducer) check(ctx context.Context, conn *remoting.Conn, h *checkTransactionStateHeader, m *MessageExt) {
+func (tp *TransactionProducer) check(ctx context.Context, conn *remoting.Conn, h *protocol.CheckTransactionStateRequestHeader, m *MessageExt) {
 	if id := m.Property(protocol.PropertyUniqClientMessageID); id != "" {
 		m.TransactionID = id
 	}
@@ -222,7 +201,7 @@ func (tp *TransactionProducer) check(ctx context.Context, conn *remoting.Conn, h
 	if msgID == "" {
 		msgID = h.MsgID
 	}
-	end := endTransactionHeader{
+	end := protocol.EndTransactionRequestHeader{
 		ProducerGroup:        tp.opts.Group,
 		TranStateTableOffset: h.TranStateTableOffset,
 		CommitLogOffset:      h.CommitLogOffset,
