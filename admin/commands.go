@@ -5,7 +5,7 @@ package admin
 func commands() []*Command {
 	var all []*Command
 	for _, group := range [][]*Command{
-		topicCommands(), clusterCommands(), messageCommands(), consumerCommands(), offsetCommands(), namesrvCommands(), exportCommands(), sendProbeCommands(),
+		topicCommands(), clusterCommands(), messageCommands(), consumerCommands(), offsetCommands(), namesrvCommands(), exportCommands(), sendProbeCommands(), statsCommands(), monitorCommands(),
 	} {
 		all = append(all, group...)
 	}

@@ -78,7 +78,7 @@ func (b *Broker) handleAdmin(conn *remoting.Conn, req *remoting.Command) (*remot
 		return b.handleRuntimeInfo(conn, req)
 	case protocol.ReqGetBrokerConfig:
 		var buf bytes.Buffer
-		if err := config.Print(&buf, &b.cfg); err != nil {
+		if err := config.Print(&buf, b.conf()); err != nil {
 			return nil, err
 		}
 		resp := remoting.NewResponse(req, protocol.RespSuccess, "")
@@ -105,16 +105,14 @@ func (b *Broker) handleAdmin(conn *remoting.Conn, req *remoting.Command) (*remot
 		}
 		return jsonResponse(req, &protocol.TopicList{TopicList: sys})
 	case protocol.ReqCleanExpiredConsumeQueue:
-		// Upstream destroys the consume queues whose every unit points below
-		// the commit log's first offset. The store's cleaner trims queue
-		// files as the commit log expires, but a whole-queue sweep on demand
-		// does not exist yet: say so rather than answer success for nothing.
-		return remoting.NewResponse(req, protocol.RespSystemError, "cleanExpiredCQ is not implemented yet in RocketGo (the store trims expired consume queue files on its own as the commit log expires)"), nil
+		return b.handleCleanExpiredCQ(conn, req)
+	case protocol.ReqViewBrokerStatsData:
+		return b.handleViewBrokerStats(conn, req)
 	case protocol.ReqDeleteExpiredCommitLog:
 		b.store.DeleteExpiredFiles()
 		return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
 	case protocol.ReqUpdateBrokerConfig:
-		return remoting.NewResponse(req, protocol.RespSystemError, "updating the broker config at run time is not implemented yet in RocketGo; edit the properties file and restart"), nil
+		return b.handleUpdateBrokerConfig(conn, req)
 	case protocol.ReqGetAllDelayOffset:
 		resp := remoting.NewResponse(req, protocol.RespSuccess, "")
 		resp.Body = b.schedule.encode()
@@ -135,7 +133,7 @@ func (b *Broker) handleCreateTopic(conn *remoting.Conn, req *remoting.Command) (
 	if remark := protocol.ValidateTopicName(h.Topic); remark != "" {
 		return remoting.NewResponse(req, protocol.RespSystemError, remark+" topic="+quoteTrunc(h.Topic)), nil
 	}
-	if h.Topic == b.cfg.BrokerClusterName || b.topics.isSystem(h.Topic) {
+	if h.Topic == b.conf().BrokerClusterName || b.topics.isSystem(h.Topic) {
 		return remoting.NewResponse(req, protocol.RespSystemError, "The topic["+h.Topic+"] is conflict with system reserved words."), nil
 	}
 	ft := protocol.TopicFilterType(h.TopicFilterType)
@@ -194,15 +192,16 @@ func (b *Broker) handleRuntimeInfo(_ *remoting.Conn, req *remoting.Command) (*re
 		}
 	}
 	m["sendThreadPoolQueueSize"] = strconv.Itoa(b.pools.send.QueueLen())
-	m["sendThreadPoolQueueCapacity"] = strconv.Itoa(b.cfg.SendThreadPoolQueueCapacity)
+	m["sendThreadPoolQueueCapacity"] = strconv.Itoa(b.conf().SendThreadPoolQueueCapacity)
 	m["pullThreadPoolQueueSize"] = strconv.Itoa(b.pools.pull.QueueLen())
-	m["pullThreadPoolQueueCapacity"] = strconv.Itoa(b.cfg.PullThreadPoolQueueCapacity)
+	m["pullThreadPoolQueueCapacity"] = strconv.Itoa(b.conf().PullThreadPoolQueueCapacity)
 	m["queryThreadPoolQueueSize"] = strconv.Itoa(b.pools.query.QueueLen())
-	m["queryThreadPoolQueueCapacity"] = strconv.Itoa(b.cfg.QueryThreadPoolQueueCapacity)
+	m["queryThreadPoolQueueCapacity"] = strconv.Itoa(b.conf().QueryThreadPoolQueueCapacity)
 	m["sendThreadPoolQueueHeadWaitTimeMills"] = "0"
 	m["pullThreadPoolQueueHeadWaitTimeMills"] = "0"
 	m["heldPullRequests"] = strconv.Itoa(b.holds.heldCount())
 	b.schedule.runningStats(m)
 	b.timer.runningStats(m)
+	b.statsRuntimeInfo(m)
 	return jsonResponse(req, &protocol.KVTable{Table: m})
 }

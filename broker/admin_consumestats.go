@@ -55,7 +55,7 @@ func (b *Broker) handleBrokerConsumeStats(_ *remoting.Conn, req *remoting.Comman
 					w.LastTimestamp = max(b.store.MessageStoreTimeStamp(topic, q, w.ConsumerOffset-1), 0)
 				}
 				totalDiff += w.BrokerOffset - w.ConsumerOffset
-				cs.OffsetTable[protocol.MessageQueue{Topic: topic, BrokerName: b.cfg.BrokerName, QueueID: q}] = w
+				cs.OffsetTable[protocol.MessageQueue{Topic: topic, BrokerName: b.conf().BrokerName, QueueID: q}] = w
 			}
 			if n > 0 {
 				body = append(body, ',')

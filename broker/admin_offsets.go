@@ -87,7 +87,7 @@ func (b *Broker) handleResetOffset(conn *remoting.Conn, req *remoting.Command) (
 		if !h.IsForce && off >= committed {
 			off = committed
 		}
-		table[protocol.MessageQueue{Topic: h.Topic, BrokerName: b.cfg.BrokerName, QueueID: q}] = off
+		table[protocol.MessageQueue{Topic: h.Topic, BrokerName: b.conf().BrokerName, QueueID: q}] = off
 	}
 	body, err := encodeQueueOffsets(table)
 	if err != nil {

@@ -22,7 +22,10 @@ import (
 // on the main and the fast (VIP) port, the client tables and the
 // registration with the name servers.
 type Broker struct {
-	cfg      config.Broker
+	// config is the configuration in effect; read it with conf(). A runtime
+	// update (UPDATE_BROKER_CONFIG) swaps in a new copy, so readers never
+	// see a half-written one and must not modify what they get.
+	config   atomic.Pointer[config.Broker]
 	log      *slog.Logger
 	storeLog *slog.Logger
 	now      func() time.Time
@@ -60,6 +63,9 @@ type Broker struct {
 	wg       sync.WaitGroup
 }
 
+// conf is the broker configuration in effect. Do not modify it.
+func (b *Broker) conf() *config.Broker { return b.config.Load() }
+
 // Option tunes a Broker beyond its configuration.
 type Option func(*Broker)
 
@@ -85,7 +91,6 @@ func New(cfg config.Broker, opts ...Option) (*Broker, error) {
 	}
 	addrs, _ := config.SplitAddrs(cfg.NamesrvAddr)
 	b := &Broker{
-		cfg:         cfg,
 		log:         slog.Default(),
 		now:         time.Now,
 		nsAddrs:     addrs,
@@ -93,6 +98,7 @@ func New(cfg config.Broker, opts ...Option) (*Broker, error) {
 		notify:      make(chan string, 1024),
 		stop:        make(chan struct{}),
 	}
+	b.config.Store(&cfg)
 	for _, o := range opts {
 		o(b)
 	}
@@ -165,7 +171,7 @@ func (b *Broker) Start() (err error) {
 			b.abortStart()
 		}
 	}()
-	if err := b.topics.load(&b.cfg); err != nil {
+	if err := b.topics.load(b.conf()); err != nil {
 		return err
 	}
 	if err := b.groups.load(); err != nil {
@@ -174,7 +180,7 @@ func (b *Broker) Start() (err error) {
 	if err := b.offsets.load(); err != nil {
 		return err
 	}
-	st, err := store.Open(storeOptions(&b.cfg, b.storeLog, b.arrived))
+	st, err := store.Open(storeOptions(b.conf(), b.storeLog, b.arrived))
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -189,10 +195,10 @@ func (b *Broker) Start() (err error) {
 		return err
 	}
 
-	b.main = b.newServer(b.cfg.ListenPort)
+	b.main = b.newServer(b.conf().ListenPort)
 	fastPort := 0
-	if b.cfg.ListenPort != 0 {
-		fastPort = b.cfg.ListenPort - 2
+	if b.conf().ListenPort != 0 {
+		fastPort = b.conf().ListenPort - 2
 	}
 	b.fast = b.newServer(fastPort)
 	if err := b.main.Start(); err != nil {
@@ -202,23 +208,23 @@ func (b *Broker) Start() (err error) {
 		return fmt.Errorf("broker listen on the fast port (listenPort-2): %w", err)
 	}
 	port := b.main.Addr().(*net.TCPAddr).Port
-	ip, err := resolveIP(b.cfg.BrokerIP1)
+	ip, err := resolveIP(b.conf().BrokerIP1)
 	if err != nil {
 		return fmt.Errorf("brokerIP1: %w", err)
 	}
 	b.storeHost = netip.AddrPortFrom(ip, uint16(port))
-	b.addr = net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(port))
-	haPort := b.cfg.HAPort()
+	b.addr = net.JoinHostPort(b.conf().BrokerIP1, strconv.Itoa(port))
+	haPort := b.conf().HAPort()
 	if haPort == 0 {
 		haPort = port + 1
 	}
-	b.haAddr = net.JoinHostPort(b.cfg.BrokerIP2, strconv.Itoa(haPort))
-	if b.cfg.BrokerIP2 == "" {
-		b.haAddr = net.JoinHostPort(b.cfg.BrokerIP1, strconv.Itoa(haPort))
+	b.haAddr = net.JoinHostPort(b.conf().BrokerIP2, strconv.Itoa(haPort))
+	if b.conf().BrokerIP2 == "" {
+		b.haAddr = net.JoinHostPort(b.conf().BrokerIP1, strconv.Itoa(haPort))
 	}
 
 	b.nsClient = remoting.NewClient(remoting.ClientConfig{
-		DialTimeout: time.Duration(b.cfg.ConnectTimeoutMillis) * time.Millisecond,
+		DialTimeout: time.Duration(b.conf().ConnectTimeoutMillis) * time.Millisecond,
 		Version:     protocol.CurrentVersion,
 		Logger:      b.log,
 	})
@@ -236,8 +242,8 @@ func (b *Broker) Start() (err error) {
 	// REQUEST_CODE_NOT_SUPPORTED; nobody knows a port-0 address yet.
 	b.registerHandlers(b.main, true)
 	b.registerHandlers(b.fast, false)
-	b.log.Info("broker started", "name", b.cfg.BrokerName, "cluster", b.cfg.BrokerClusterName, "addr", b.addr,
-		"fastAddr", b.fast.Addr().String(), "store", b.cfg.StorePathRootDir, "namesrv", b.nsAddrs)
+	b.log.Info("broker started", "name", b.conf().BrokerName, "cluster", b.conf().BrokerClusterName, "addr", b.addr,
+		"fastAddr", b.fast.Addr().String(), "store", b.conf().StorePathRootDir, "namesrv", b.nsAddrs)
 	return nil
 }
 
@@ -264,12 +270,12 @@ func (b *Broker) abortStart() {
 }
 
 func (b *Broker) newServer(port int) *remoting.Server {
-	idle := time.Duration(b.cfg.ServerChannelMaxIdleTimeSeconds) * time.Second
+	idle := time.Duration(b.conf().ServerChannelMaxIdleTimeSeconds) * time.Second
 	if idle == 0 {
 		idle = -1 // Netty's 0 means never
 	}
 	return remoting.NewServer(remoting.ServerConfig{
-		Addr:        net.JoinHostPort(b.cfg.BindAddress, strconv.Itoa(port)),
+		Addr:        net.JoinHostPort(b.conf().BindAddress, strconv.Itoa(port)),
 		IdleTimeout: idle,
 		Version:     protocol.CurrentVersion,
 		Logger:      b.log,
@@ -324,9 +330,9 @@ func (b *Broker) Store() *store.Store { return b.store }
 // BootLine is what upstream prints once the broker serves; scripts wait
 // for it.
 func (b *Broker) BootLine() string {
-	line := "The broker[" + b.cfg.BrokerName + ", " + b.addr + "] boot success. serializeType=JSON"
-	if b.cfg.NamesrvAddr != "" {
-		line += " and name server is " + b.cfg.NamesrvAddr
+	line := "The broker[" + b.conf().BrokerName + ", " + b.addr + "] boot success. serializeType=JSON"
+	if b.conf().NamesrvAddr != "" {
+		line += " and name server is " + b.conf().NamesrvAddr
 	}
 	return line
 }
@@ -366,14 +372,14 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 			// Only now is every delivered copy on disk.
 			errs = append(errs, b.schedule.persistFinal(), b.timer.persistFinal())
 		}
-		b.log.Info("broker stopped", "name", b.cfg.BrokerName, "addr", b.addr)
+		b.log.Info("broker stopped", "name", b.conf().BrokerName, "addr", b.addr)
 	})
 	return errors.Join(errs...)
 }
 
 // offsetFlushLoop writes consumerOffset.json every flushConsumerOffsetInterval.
 func (b *Broker) offsetFlushLoop() {
-	t := time.NewTicker(time.Duration(b.cfg.FlushConsumerOffsetInterval) * time.Millisecond)
+	t := time.NewTicker(time.Duration(b.conf().FlushConsumerOffsetInterval) * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {

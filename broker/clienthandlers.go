@@ -87,7 +87,7 @@ func (b *Broker) handleCheckClientConfig(_ *remoting.Conn, req *remoting.Command
 	if filter.IsTagType(sd.ExpressionType) {
 		return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
 	}
-	if !b.cfg.EnablePropertyFilter {
+	if !b.conf().EnablePropertyFilter {
 		return remoting.NewResponse(req, protocol.RespSystemError, propertyFilterOff+sd.ExpressionType), nil
 	}
 	if _, err := b.clients.selectors.compile(body.Group, sd.Topic, sd.SubVersion, sd.ExpressionType, subscriptionExpr(sd)); err != nil {

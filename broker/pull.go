@@ -40,8 +40,8 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 	fail := func(code int32, format string, args ...any) *remoting.Command {
 		return remoting.NewResponse(req, code, fmt.Sprintf(format, args...))
 	}
-	if !protocol.PermReadable(int32(b.cfg.BrokerPermission)) {
-		return fail(protocol.RespNoPermission, "the broker[%s] pulling message is forbidden", b.cfg.BrokerName)
+	if !protocol.PermReadable(int32(b.conf().BrokerPermission)) {
+		return fail(protocol.RespNoPermission, "the broker[%s] pulling message is forbidden", b.conf().BrokerName)
 	}
 	group, ok, err := b.groups.find(h.ConsumerGroup)
 	if err != nil {
@@ -88,12 +88,12 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 		}
 		sel = sub.sel
 	}
-	if sel.NeedsProperties() && !b.cfg.EnablePropertyFilter {
+	if sel.NeedsProperties() && !b.conf().EnablePropertyFilter {
 		return fail(protocol.RespSystemError, "%s%s", propertyFilterOff, protocol.ExpressionTypeSQL92)
 	}
 
 	mf := newMessageFilter(sel)
-	if b.cfg.FilterSupportRetry && b.cfg.EnablePropertyFilter && strings.HasPrefix(h.Topic, protocol.RetryTopicPrefix) {
+	if b.conf().FilterSupportRetry && b.conf().EnablePropertyFilter && strings.HasPrefix(h.Topic, protocol.RetryTopicPrefix) {
 		mf.filterRetry(b.clients, h.Topic)
 	}
 	res, err := b.store.GetMessage(h.ConsumerGroup, h.Topic, h.QueueID, h.QueueOffset, int(max(h.MaxMsgNums, 1)), 0, mf.storeFilter())
@@ -103,9 +103,9 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 	rh := protocol.PullMessageResponseHeader{
 		NextBeginOffset: res.NextBeginOffset, MinOffset: res.MinOffset, MaxOffset: res.MaxOffset,
 	}
-	if b.cfg.SlaveReadEnable && res.SuggestPullingFromSlave {
+	if b.conf().SlaveReadEnable && res.SuggestPullingFromSlave {
 		rh.SuggestWhichBrokerID = group.WhichBrokerWhenConsumeSlowly
-	} else if b.cfg.SlaveReadEnable {
+	} else if b.conf().SlaveReadEnable {
 		rh.SuggestWhichBrokerID = group.BrokerID
 	}
 	code := pullCode(res.Status, h.QueueOffset)
@@ -123,8 +123,8 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 	case protocol.RespPullNotFound:
 		if allowSuspend && h.SysFlag&protocol.PullFlagSuspend != 0 {
 			d := time.Duration(h.SuspendTimeoutMillis) * time.Millisecond
-			if !b.cfg.LongPollingEnable {
-				d = time.Duration(b.cfg.ShortPollingTimeMills) * time.Millisecond
+			if !b.conf().LongPollingEnable {
+				d = time.Duration(b.conf().ShortPollingTimeMills) * time.Millisecond
 			}
 			hp := &heldPull{conn: conn, req: req, hdr: *h, filter: mf, key: queueKey{h.Topic, h.QueueID}}
 			if b.holds.hold(hp, d) {
@@ -179,7 +179,7 @@ func (b *Broker) offsetMovedEvent(h *protocol.PullMessageRequestHeader, next int
 		MessageQueue  protocol.MessageQueue `json:"messageQueue"`
 		OffsetNew     int64                 `json:"offsetNew"`
 		OffsetRequest int64                 `json:"offsetRequest"`
-	}{h.ConsumerGroup, protocol.MessageQueue{Topic: h.Topic, BrokerName: b.cfg.BrokerName, QueueID: h.QueueID}, next, h.QueueOffset}
+	}{h.ConsumerGroup, protocol.MessageQueue{Topic: h.Topic, BrokerName: b.conf().BrokerName, QueueID: h.QueueID}, next, h.QueueOffset}
 	body, err := protocol.EncodeBody(&ev)
 	if err != nil {
 		return
@@ -187,7 +187,7 @@ func (b *Broker) offsetMovedEvent(h *protocol.PullMessageRequestHeader, next int
 	now := b.now().UnixMilli()
 	res := b.store.PutMessage(&store.MessageInput{
 		Topic: protocol.TopicOffsetMovedEvent, QueueID: 0, BornTimestamp: now, BornHost: b.storeHost, StoreHost: b.storeHost, Body: body,
-		Properties: protocol.EncodeProperties(map[string]string{protocol.PropertyTags: h.ConsumerGroup, protocol.PropertyCluster: b.cfg.BrokerClusterName}),
+		Properties: protocol.EncodeProperties(map[string]string{protocol.PropertyTags: h.ConsumerGroup, protocol.PropertyCluster: b.conf().BrokerClusterName}),
 	})
 	if !res.Status.Stored() {
 		b.log.Warn("store offset moved event", "status", res.Status.String(), "remark", res.Remark)

@@ -86,7 +86,7 @@ func (b *Broker) handleQueryMessage(_ *remoting.Conn, req *remoting.Command) (*r
 	}
 	maxNum := int(h.MaxNum)
 	if h.UniqueKeyQuery {
-		maxNum = b.cfg.DefaultQueryMaxNum
+		maxNum = b.conf().DefaultQueryMaxNum
 	}
 	res, err := b.store.QueryMessage(h.Topic, h.Key, maxNum, h.BeginTimestamp, h.EndTimestamp)
 	if err != nil {

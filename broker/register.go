@@ -23,7 +23,7 @@ func (b *Broker) requestRegister() {
 // registerPeriod is registerNameServerPeriod clamped to [10 s, 60 s], as
 // upstream clamps it.
 func (b *Broker) registerPeriod() time.Duration {
-	d := time.Duration(b.cfg.RegisterNameServerPeriod) * time.Millisecond
+	d := time.Duration(b.conf().RegisterNameServerPeriod) * time.Millisecond
 	return min(max(d, 10*time.Second), 60*time.Second)
 }
 
@@ -49,7 +49,7 @@ func (b *Broker) registerLoop() {
 // permission on every topic, as upstream does.
 func (b *Broker) registerBody() ([]byte, error) {
 	w := b.topics.snapshot()
-	perm := int32(b.cfg.BrokerPermission)
+	perm := int32(b.conf().BrokerPermission)
 	if !protocol.PermReadable(perm) || !protocol.PermWritable(perm) {
 		for name, tc := range w.TopicConfigTable {
 			tc.Perm = perm
@@ -57,7 +57,7 @@ func (b *Broker) registerBody() ([]byte, error) {
 		}
 	}
 	body := protocol.RegisterBrokerBody{FilterServerList: []string{}, TopicConfigSerializeWrapper: w}
-	return body.Encode(b.cfg.CompressedRegister)
+	return body.Encode(b.conf().CompressedRegister)
 }
 
 // registerAll sends REGISTER_BROKER to every name server concurrently and
@@ -73,8 +73,8 @@ func (b *Broker) registerAll() {
 		return
 	}
 	h := protocol.RegisterBrokerRequestHeader{
-		BrokerName: b.cfg.BrokerName, BrokerAddr: b.addr, ClusterName: b.cfg.BrokerClusterName,
-		HAServerAddr: b.haAddr, BrokerID: b.cfg.BrokerID, Compressed: b.cfg.CompressedRegister,
+		BrokerName: b.conf().BrokerName, BrokerAddr: b.addr, ClusterName: b.conf().BrokerClusterName,
+		HAServerAddr: b.haAddr, BrokerID: b.conf().BrokerID, Compressed: b.conf().CompressedRegister,
 		BodyCRC32: protocol.RegisterBodyCRC32(body),
 	}
 	b.eachNameServer(func(ctx context.Context, addr string) error {
@@ -89,7 +89,7 @@ func (b *Broker) unregisterAll(ctx context.Context) {
 		return
 	}
 	h := protocol.UnRegisterBrokerRequestHeader{
-		BrokerName: b.cfg.BrokerName, BrokerAddr: b.addr, ClusterName: b.cfg.BrokerClusterName, BrokerID: b.cfg.BrokerID,
+		BrokerName: b.conf().BrokerName, BrokerAddr: b.addr, ClusterName: b.conf().BrokerClusterName, BrokerID: b.conf().BrokerID,
 	}
 	b.eachNameServerCtx(ctx, func(ctx context.Context, addr string) error {
 		return b.callNameServer(ctx, addr, remoting.NewRequest(protocol.ReqUnregisterBroker, protocol.EncodeHeader(&h), nil))
@@ -110,7 +110,7 @@ func (b *Broker) callNameServer(ctx context.Context, addr string, req *remoting.
 }
 
 func (b *Broker) registerTimeout() time.Duration {
-	return time.Duration(b.cfg.RegisterBrokerTimeoutMills) * time.Millisecond
+	return time.Duration(b.conf().RegisterBrokerTimeoutMills) * time.Millisecond
 }
 
 func (b *Broker) eachNameServer(call func(context.Context, string) error, what string) {
@@ -136,7 +136,7 @@ func (b *Broker) eachNameServerCtx(ctx context.Context, call func(context.Contex
 				b.log.Warn(what+" failed", "namesrv", addr, "err", err)
 				return
 			}
-			b.log.Debug(what, "namesrv", addr, "broker", b.cfg.BrokerName+"@"+b.addr, "id", strconv.FormatInt(b.cfg.BrokerID, 10))
+			b.log.Debug(what, "namesrv", addr, "broker", b.conf().BrokerName+"@"+b.addr, "id", strconv.FormatInt(b.conf().BrokerID, 10))
 		}()
 	}
 	wg.Wait()

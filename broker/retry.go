@@ -44,8 +44,8 @@ func (b *Broker) handleSendBack(conn *remoting.Conn, req *remoting.Command) (*re
 	if !ok {
 		return fail(protocol.RespSubscriptionGroupNotExist, "subscription group not exist, %s", h.Group)
 	}
-	if !protocol.PermWritable(int32(b.cfg.BrokerPermission)) {
-		return fail(protocol.RespNoPermission, "the broker[%s] sending message is forbidden", b.cfg.BrokerName)
+	if !protocol.PermWritable(int32(b.conf().BrokerPermission)) {
+		return fail(protocol.RespNoPermission, "the broker[%s] sending message is forbidden", b.conf().BrokerName)
 	}
 	if group.RetryQueueNums <= 0 {
 		return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
@@ -93,7 +93,7 @@ func (b *Broker) handleSendBack(conn *remoting.Conn, req *remoting.Command) (*re
 		level = 3 + rec.ReconsumeTimes
 	}
 	props[protocol.PropertyDelayTimeLevel] = strconv.Itoa(int(level))
-	props[protocol.PropertyCluster] = b.cfg.BrokerClusterName
+	props[protocol.PropertyCluster] = b.conf().BrokerClusterName
 	in := redelivery(&rec, topic, queueID, props)
 	in.ReconsumeTimes = rec.ReconsumeTimes + 1
 	// Send-backs run on the send pool: under SYNC_FLUSH they are answered
@@ -147,7 +147,7 @@ func (b *Broker) handleConsumeDirectly(_ *remoting.Conn, req *remoting.Command) 
 	for k, v := range req.ExtFields {
 		ext[k] = v
 	}
-	ext["brokerName"] = b.cfg.BrokerName
+	ext["brokerName"] = b.conf().BrokerName
 	ctx, cancel := context.WithTimeout(context.Background(), consumerRelayTimeout)
 	defer cancel()
 	answer, err := ch.conn.InvokeSync(ctx, remoting.NewRequest(protocol.ReqConsumeMessageDirectly, ext, body))

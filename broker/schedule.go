@@ -96,13 +96,13 @@ func (s *scheduleService) load(st *store.Store) error {
 // start runs one delivery goroutine per level and the persist loop, all
 // owned by the broker's wait group and stopped by its stop channel.
 func (s *scheduleService) start(b *Broker) {
-	if b.cfg.EnableScheduleAsyncDeliver {
+	if b.conf().EnableScheduleAsyncDeliver {
 		s.log.Info("enableScheduleAsyncDeliver changes nothing in RocketGo: deliveries never wait for a flush, the offset file does")
 	}
 	for q := range s.levels {
 		b.goLoop(func() { s.runLevel(int32(q), b.stop) })
 	}
-	interval := time.Duration(b.cfg.FlushDelayOffsetInterval) * time.Millisecond
+	interval := time.Duration(b.conf().FlushDelayOffsetInterval) * time.Millisecond
 	b.goLoop(func() { s.persistLoop(interval, b.stop) })
 }
 

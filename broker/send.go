@@ -152,11 +152,11 @@ func (b *Broker) checkSend(conn *remoting.Conn, req *remoting.Command, sr *sendR
 	fail := func(code int32, format string, args ...any) *remoting.Command {
 		return remoting.NewResponse(req, code, fmt.Sprintf(format, args...))
 	}
-	if ts := b.cfg.StartAcceptSendRequestTimeStamp; ts > b.now().UnixMilli() {
+	if ts := b.conf().StartAcceptSendRequestTimeStamp; ts > b.now().UnixMilli() {
 		return fail(protocol.RespSystemError, "broker unable to service, until %d", ts)
 	}
-	if !protocol.PermWritable(int32(b.cfg.BrokerPermission)) {
-		return fail(protocol.RespNoPermission, "the broker[%s] sending message is forbidden", b.cfg.BrokerName)
+	if !protocol.PermWritable(int32(b.conf().BrokerPermission)) {
+		return fail(protocol.RespNoPermission, "the broker[%s] sending message is forbidden", b.conf().BrokerName)
 	}
 	if remark := protocol.ValidateTopicName(h.Topic); remark != "" {
 		return fail(protocol.RespSystemError, "%s topic=%s", remark, quoteTrunc(h.Topic))
@@ -182,10 +182,10 @@ func (b *Broker) checkSend(conn *remoting.Conn, req *remoting.Command, sr *sendR
 		}
 		if !ok {
 			why := "and autoCreateTopicEnable is off"
-			if b.cfg.AutoCreateTopicEnable {
+			if b.conf().AutoCreateTopicEnable {
 				why = fmt.Sprintf("and the default topic %s cannot create it", quoteTrunc(h.DefaultTopic))
 			}
-			return fail(protocol.RespTopicNotExist, "topic[%s] not exist on broker %s %s; create it first (mqadmin updateTopic)", h.Topic, b.cfg.BrokerName, why)
+			return fail(protocol.RespTopicNotExist, "topic[%s] not exist on broker %s %s; create it first (mqadmin updateTopic)", h.Topic, b.conf().BrokerName, why)
 		}
 	}
 	sr.topic = tc
@@ -213,10 +213,10 @@ func (b *Broker) checkSend(conn *remoting.Conn, req *remoting.Command, sr *sendR
 	if resp := b.checkTimer(req, sr, &props); resp != nil {
 		return resp
 	}
-	if len(req.Body) > b.cfg.MaxMessageSize {
-		return fail(protocol.RespMessageIllegal, "the message body size %d exceeds maxMessageSize %d", len(req.Body), b.cfg.MaxMessageSize)
+	if len(req.Body) > b.conf().MaxMessageSize {
+		return fail(protocol.RespMessageIllegal, "the message body size %d exceeds maxMessageSize %d", len(req.Body), b.conf().MaxMessageSize)
 	}
-	props = protocol.AppendProperty(props, protocol.PropertyCluster, b.cfg.BrokerClusterName)
+	props = protocol.AppendProperty(props, protocol.PropertyCluster, b.conf().BrokerClusterName)
 	if len(props) > protocol.MaxPropertiesSize {
 		return fail(protocol.RespMessageIllegal, "the message properties size %d exceeds %d", len(props), protocol.MaxPropertiesSize)
 	}
@@ -298,7 +298,7 @@ func (b *Broker) sendResponse(req *remoting.Command, sr *sendRequest, res *store
 	resp := remoting.NewResponse(req, code, res.Remark)
 	rh := protocol.SendMessageResponseHeader{
 		MsgID: res.MsgID(), QueueID: sr.h.QueueID, QueueOffset: res.QueueOffset,
-		MsgRegion: b.cfg.RegionID, TraceOn: strconv.FormatBool(b.cfg.TraceOn),
+		MsgRegion: b.conf().RegionID, TraceOn: strconv.FormatBool(b.conf().TraceOn),
 	}
 	resp.ExtFields = rh.Encode()
 	return resp

@@ -18,7 +18,7 @@ func (b *Broker) handleTopicStats(_ *remoting.Conn, req *remoting.Command) (*rem
 	}
 	t := protocol.TopicStatsTable{OffsetTable: map[protocol.MessageQueue]protocol.TopicOffset{}}
 	for q := range tc.WriteQueueNums {
-		mq := protocol.MessageQueue{Topic: h.Topic, BrokerName: b.cfg.BrokerName, QueueID: q}
+		mq := protocol.MessageQueue{Topic: h.Topic, BrokerName: b.conf().BrokerName, QueueID: q}
 		o := protocol.TopicOffset{MinOffset: max(b.store.MinOffsetInQueue(h.Topic, q), 0), MaxOffset: max(b.store.MaxOffsetInQueue(h.Topic, q), 0)}
 		if o.MaxOffset > 0 {
 			o.LastUpdateTimestamp = b.store.MessageStoreTimeStamp(h.Topic, q, o.MaxOffset-1)
@@ -49,7 +49,7 @@ func (b *Broker) handleConsumeStats(_ *remoting.Conn, req *remoting.Command) (*r
 			continue
 		}
 		for q := range tc.ReadQueueNums {
-			mq := protocol.MessageQueue{Topic: topic, BrokerName: b.cfg.BrokerName, QueueID: q}
+			mq := protocol.MessageQueue{Topic: topic, BrokerName: b.conf().BrokerName, QueueID: q}
 			w := protocol.OffsetWrapper{BrokerOffset: max(b.store.MaxOffsetInQueue(topic, q), 0),
 				ConsumerOffset: max(b.offsets.query(h.ConsumerGroup, topic, q), 0)}
 			if w.ConsumerOffset > 0 {

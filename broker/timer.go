@@ -143,7 +143,7 @@ func (t *timerService) load(st *store.Store) error {
 
 // start runs the timer goroutine, owned and stopped by the broker.
 func (t *timerService) start(b *Broker) {
-	interval := time.Duration(b.cfg.FlushDelayOffsetInterval) * time.Millisecond
+	interval := time.Duration(b.conf().FlushDelayOffsetInterval) * time.Millisecond
 	b.goLoop(func() { t.run(interval, b.stop) })
 }
 

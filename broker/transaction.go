@@ -125,8 +125,8 @@ func isHalf(props []byte, sysFlag int32) bool {
 // checkHalf applies the rules of half messages to a send; it marks sr as
 // a half when they pass.
 func (b *Broker) checkHalf(req *remoting.Command, sr *sendRequest, props []byte) *remoting.Command {
-	if b.cfg.RejectTransactionMessage {
-		return remoting.NewResponse(req, protocol.RespNoPermission, "the broker["+b.cfg.BrokerName+"] sending transaction message is forbidden")
+	if b.conf().RejectTransactionMessage {
+		return remoting.NewResponse(req, protocol.RespNoPermission, "the broker["+b.conf().BrokerName+"] sending transaction message is forbidden")
 	}
 	if sr.h.Batch {
 		return remoting.NewResponse(req, protocol.RespMessageIllegal, remarkTxBatch)

@@ -23,7 +23,7 @@ import (
 // commits the progress one last time.
 func (tx *transactions) checkLoop() {
 	b := tx.b
-	t := time.NewTicker(time.Duration(b.cfg.TransactionCheckInterval) * time.Millisecond)
+	t := time.NewTicker(time.Duration(b.conf().TransactionCheckInterval) * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
@@ -54,7 +54,7 @@ func (tx *transactions) checkRound(stop <-chan struct{}) {
 
 // checkOne checks, discards or leaves alone one transaction.
 func (tx *transactions) checkOne(t *halfTxn, now time.Time) {
-	cfg := &tx.b.cfg
+	cfg := tx.b.conf()
 	timeout := time.Duration(cfg.TransactionTimeOut) * time.Millisecond
 	t.mu.Lock()
 	if t.done {

@@ -18,7 +18,7 @@ func (tx *transactions) start() error {
 	for _, s := range []struct {
 		key string
 		v   int64
-	}{{"transactionTimeOut", b.cfg.TransactionTimeOut}, {"transactionCheckInterval", b.cfg.TransactionCheckInterval}} {
+	}{{"transactionTimeOut", b.conf().TransactionTimeOut}, {"transactionCheckInterval", b.conf().TransactionCheckInterval}} {
 		if s.v < 1000 {
 			b.log.Warn(fmt.Sprintf("%s=%d is in milliseconds, as upstream; if you meant %d seconds, write %d", s.key, s.v, s.v, s.v*1000))
 		}

@@ -126,7 +126,7 @@ func (b *Broker) connClosed(c *remoting.Conn) {
 
 // notifyGroup queues NOTIFY_CONSUMER_IDS_CHANGED for group's members.
 func (b *Broker) notifyGroup(group string) {
-	if !b.cfg.NotifyConsumerIdsChangedEnable {
+	if !b.conf().NotifyConsumerIdsChangedEnable {
 		return
 	}
 	select {

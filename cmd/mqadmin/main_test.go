@@ -287,9 +287,6 @@ func TestTopicAndClusterCommands(t *testing.T) {
 	mustMatch(t, out, `(?m)^brokerName {40}=  broker-a$`)
 	out = h.ok("getBrokerConfig", "-c", "DefaultCluster")
 	mustMatch(t, out, `^============Master: `+addr+`============\n`)
-	if e := h.fail("updateBrokerConfig", "-b", h.addr, "-k", "flushDiskType", "-v", "SYNC_FLUSH"); !strings.Contains(e, "not implemented yet") {
-		t.Errorf("updateBrokerConfig: %s", e)
-	}
 
 	out = h.ok("updateTopic", "-c", "DefaultCluster", "-t", "AdminTopic", "-r", "4", "-w", "4")
 	want := "create topic to " + h.addr + " success.\nTopicConfig [topicName=AdminTopic, readQueueNums=4, writeQueueNums=4, perm=RW-, topicFilterType=SINGLE_TAG, topicSysFlag=0, order=false]\n"

@@ -1,0 +1,4 @@
+package admin
+
+// monitorCommands: startMonitoring (not built yet).
+func monitorCommands() []*Command { return nil }

@@ -1,0 +1,4 @@
+package admin
+
+// statsCommands: statsAll (not built yet).
+func statsCommands() []*Command { return nil }
