@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/rocketgo/rocketgo/store/commitlog"
+	"github.com/rocketgo/rocketgo/store/indexfile"
 	"github.com/rocketgo/rocketgo/store/segment"
 )
 
@@ -29,7 +30,7 @@ func (s *Store) recover(lastExitOK bool) (int64, error) {
 		if err := s.queues.Truncate(0); err != nil {
 			return 0, fmt.Errorf("recover: clear consume queues: %w", err)
 		}
-		return 0, s.recoverIndex(0, 0)
+		return 0, s.recoverIndex(0, lastExitOK)
 	}
 	var start *segment.File
 	if lastExitOK {
@@ -39,10 +40,8 @@ func (s *Store) recover(lastExitOK bool) (int64, error) {
 	}
 
 	sc := s.commitLog.NewScanner(start.Base(), s.opts.CheckCRCOnRecover)
-	var lastTs int64
 	n := 0
 	for sc.Next() {
-		lastTs = sc.Record().StoreTimestamp
 		n++
 	}
 	end, scanErr := sc.Offset(), sc.Err()
@@ -64,7 +63,7 @@ func (s *Store) recover(lastExitOK bool) (int64, error) {
 		reputFrom = min(reputFrom, start.Base())
 	}
 	if s.opts.MessageIndexEnable {
-		if err := s.recoverIndex(end, lastTs); err != nil {
+		if err := s.recoverIndex(end, lastExitOK); err != nil {
 			return 0, err
 		}
 		reputFrom = min(reputFrom, s.index.MaxPhyOffset())
@@ -185,23 +184,54 @@ func copyAside(path string) (string, error) {
 	return dst, syncDir(filepath.Dir(dst))
 }
 
-// recoverIndex opens the index and drops files holding entries for records
-// at or past end (they would point at bytes the log will reuse); the
-// dispatcher rebuilds them. lastTs is the store time of the last valid record.
-func (s *Store) recoverIndex(end, lastTs int64) error {
+// recoverIndex opens the index and drops its tail from the first file that
+// may point at a record the commit log no longer holds, or that a crash may
+// have left torn; re-dispatch from the index's new end rebuilds what went.
+//
+//   - After an abnormal exit, upstream's IndexService.load deletes every file
+//     whose endTimestamp is past the checkpoint's indexMsgTimestamp. Only a
+//     file that filled up and was flushed moves that stamp; any other file
+//     may have reached the disk in pieces when the machine went down (a slot
+//     page without its entries, or the reverse), losing keys, and may point
+//     at records the commit log lost with the same power cut. So only full,
+//     flushed files survive a crash here, and so do empty ones. Upstream
+//     rebuilds the deleted files only with messageIndexSafe; we always do.
+//   - After any exit, a file holding an entry at or past end points at a
+//     record that was cut off, whose bytes the next puts reuse: it goes too.
+//     Flushed files are not exempt: with ASYNC_FLUSH an index file may reach
+//     the disk before the records it points at.
+func (s *Store) recoverIndex(end int64, lastExitOK bool) error {
 	if !s.opts.MessageIndexEnable {
 		return nil
 	}
 	if err := s.openIndex(); err != nil {
 		return err
 	}
-	if s.index.MaxPhyOffset() < end || s.index.Len() == 0 {
-		return nil
-	}
-	n, err := s.index.DeleteNewerThan(lastTs - 1)
+	flushedTs := s.checkpoint.index.Load()
+	var first indexfile.FileState
+	var why string
+	n, err := s.index.DropFrom(func(f indexfile.FileState) bool {
+		switch {
+		case f.LastPhyOffset >= end:
+			// Also an empty file: Put would skip records below its start.
+			why = "it points past the end of the commit log"
+		case !lastExitOK && f.EndTimestamp > flushedTs:
+			why = "after a crash it is newer than the checkpoint's indexMsgTimestamp"
+		case !lastExitOK && !f.Full && !f.Empty:
+			why = "after a crash it is not known flushed"
+		default:
+			return false
+		}
+		first = f
+		return true
+	})
 	if err != nil {
-		return fmt.Errorf("recover: drop index files past the commit log end: %w", err)
+		return fmt.Errorf("recover: drop index files from %s, as %s: %w", first.Name, why, err)
 	}
-	s.log.Warn("index files past the end of the commit log dropped; they are rebuilt", "files", n, "end", end)
+	if n > 0 {
+		s.log.Warn("index files dropped; re-dispatch rebuilds them", "files", n, "from", first.Name, "why", why,
+			"end", end, "endTimestamp", first.EndTimestamp, "indexMsgTimestamp", flushedTs,
+			"rebuildFrom", s.index.MaxPhyOffset())
+	}
 	return nil
 }

@@ -76,6 +76,9 @@
 // A power failure is another matter: pages reach the disk in any order and
 // only full files are flushed, so nothing above holds. Upstream deletes,
 // after an abnormal exit, every file whose endTimestamp is past the
-// checkpoint's indexMsgTimestamp (DeleteNewerThan here) and re-dispatch
-// rebuilds them; that choice is the store's.
+// checkpoint's indexMsgTimestamp, and re-dispatch rebuilds them. DropFrom
+// lets the store do that: it shows each file's end time, last indexed
+// offset and fullness, and drops the first file the store rejects together
+// with every later one, so the kept files stay a prefix that re-dispatch
+// from MaxPhyOffset completes.
 package indexfile

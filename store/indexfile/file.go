@@ -167,6 +167,22 @@ func (f *file) undoUncounted() {
 	f.store32(slotOff, prev)
 }
 
+// state reports the file's end time and offset for recovery.
+func (f *file) state() FileState {
+	st := FileState{
+		Name:          f.name,
+		EndTimestamp:  f.endTS.Load(),
+		LastPhyOffset: f.endPhy.Load(),
+		Full:          f.full(),
+		Empty:         f.empty(),
+	}
+	if n := f.count.Load(); n > 1 {
+		// Entries go in commit log order, so the last one is the newest.
+		st.LastPhyOffset = max(st.LastPhyOffset, f.getInt64(f.entryOffset(n-1)+4))
+	}
+	return st
+}
+
 // afterWrite, when a test sets it, runs after every write put makes to the
 // mapping; a test panics in it to stop put where a killed process would.
 var afterWrite func()

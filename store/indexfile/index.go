@@ -345,12 +345,29 @@ func (x *Index) DeleteBefore(minPhyOffset int64) (int, error) {
 	})
 }
 
-// DeleteNewerThan deletes every file whose endTimestamp is after ts. After an
-// abnormal exit upstream drops files newer than the checkpoint's
-// indexMsgTimestamp and lets re-dispatch rebuild them.
-func (x *Index) DeleteNewerThan(ts int64) (int, error) {
+// FileState is what recovery judges an index file by.
+type FileState struct {
+	Name         string
+	EndTimestamp int64
+	// LastPhyOffset is the commit log offset of the newest record the file
+	// points at: its endPhyOffset, or its last entry's offset when a put was
+	// stopped before moving endPhyOffset.
+	LastPhyOffset int64
+	Full          bool // no room for another entry
+	Empty         bool // no entry at all
+}
+
+// DropFrom deletes the first file, oldest first, for which drop reports
+// true, and every file after it; it returns how many it deleted. Only a tail
+// is ever dropped, never a file between two kept ones: Put appends to the
+// last file only, so re-dispatch from MaxPhyOffset refills exactly what went.
+func (x *Index) DropFrom(drop func(FileState) bool) (int, error) {
+	dropping := false
 	return x.deleteWhere(func(_, _ int, f *file) (bool, bool) {
-		return f.endTS.Load() > ts, false
+		if !dropping {
+			dropping = drop(f.state())
+		}
+		return dropping, false
 	})
 }
 

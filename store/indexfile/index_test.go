@@ -213,7 +213,7 @@ func TestHeaderAndEntryLayout(t *testing.T) {
 	}
 }
 
-func TestDeleteBeforeAndNewerThan(t *testing.T) {
+func TestDeleteBefore(t *testing.T) {
 	x := openIndex(t, t.TempDir(), Options{Slots: 4, MaxEntries: 3}) // 2 entries per file
 	for i := int64(0); i < 8; i++ {
 		mustPut(t, x, "T#k", 100*i, t0+i*1000)
@@ -231,9 +231,68 @@ func TestDeleteBeforeAndNewerThan(t *testing.T) {
 	if n, _ := x.DeleteBefore(1 << 40); n != 1 || x.Len() != 1 {
 		t.Fatalf("the last file must survive: deleted %d, left %d", n, x.Len())
 	}
-	mustPut(t, x, "T#k", 800, t0+8000) // rolls: the last file is full
-	if n, _ := x.DeleteNewerThan(t0 + 7000); n != 1 || x.Len() != 1 {
-		t.Fatalf("DeleteNewerThan deleted %d, left %d", n, x.Len())
+}
+
+func TestDropFrom(t *testing.T) {
+	x := openIndex(t, t.TempDir(), Options{Slots: 4, MaxEntries: 3}) // 2 entries per file
+	for i := int64(0); i < 7; i++ {
+		mustPut(t, x, "T#k", 100*i, t0+i*1000)
+	}
+	// Files: [0 100] [200 300] [400 500] [600], the last one not full.
+	var seen []FileState
+	n, err := x.DropFrom(func(st FileState) bool {
+		seen = append(seen, st)
+		return st.LastPhyOffset >= 250
+	})
+	if err != nil || n != 3 || x.Len() != 1 {
+		t.Fatalf("dropped %d (%v), left %d", n, err, x.Len())
+	}
+	// Judging stops at the first dropped file: later ones go unseen.
+	if len(seen) != 2 || !seen[0].Full || seen[0].LastPhyOffset != 100 || seen[0].EndTimestamp != t0+1000 ||
+		seen[1].LastPhyOffset != 300 || seen[1].Empty {
+		t.Fatalf("states %+v", seen)
+	}
+	if x.MaxPhyOffset() != 100 {
+		t.Fatalf("max phy %d after the drop", x.MaxPhyOffset())
+	}
+	if got, _ := x.Query("T#k", 64, 0, t0+100_000); !slices.Equal(got, []int64{100, 0}) {
+		t.Fatalf("after the drop: %v", got)
+	}
+	// Re-dispatch from MaxPhyOffset refills a new file after the kept one;
+	// the record at MaxPhyOffset itself is indexed twice (the store drops
+	// duplicate offsets).
+	for i := int64(1); i < 4; i++ {
+		mustPut(t, x, "T#k", 100*i, t0+i*1000)
+	}
+	if got, _ := x.Query("T#k", 64, 0, t0+100_000); !slices.Equal(got, []int64{300, 200, 100, 100, 0}) {
+		t.Fatalf("after the rebuild: %v", got)
+	}
+	if n, err := x.DropFrom(func(FileState) bool { return false }); n != 0 || err != nil || x.Len() != 3 {
+		t.Fatalf("keep all: dropped %d (%v), left %d", n, err, x.Len())
+	}
+}
+
+// A put stopped before it moved endPhyOffset still counts its entry in the
+// file's LastPhyOffset: recovery must see that the file points that far.
+func TestDropFromSeesUnpublishedEnd(t *testing.T) {
+	dir := t.TempDir()
+	x := openIndex(t, dir, Options{Slots: 4, MaxEntries: 16})
+	mustPut(t, x, "T#a", 100, t0)
+	// The writes of a put into an empty slot: the entry (4), the slot
+	// count, the slot, the count, then the end offset and time.
+	other := keysInSlot((int(KeyHash("T#a"))+1)%4, 4, 1)[0]
+	if !putKilledAfter(t, x, 7, other, 200, t0+1000) {
+		t.Fatal("put was not stopped")
+	}
+	x.Close()
+	x = openIndex(t, dir, Options{Slots: 4, MaxEntries: 16})
+	if x.MaxPhyOffset() != 100 {
+		t.Fatalf("endPhyOffset %d: the stopped put should not have moved it", x.MaxPhyOffset())
+	}
+	var last int64
+	x.DropFrom(func(st FileState) bool { last = st.LastPhyOffset; return false })
+	if last != 200 {
+		t.Fatalf("LastPhyOffset %d, want the counted entry's 200", last)
 	}
 }
 
