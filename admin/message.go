@@ -47,7 +47,7 @@ func messageCommands() []*Command {
 		}},
 		{Name: "printMsg", Desc: "Print Message Detail", Run: runPrintMsg, Options: []Option{
 			optTopic,
-			{Short: "c", Long: "charsetName", Arg: true, Usage: "CharsetName (only UTF-8 is supported)"},
+			{Short: "c", Long: "charsetName", Arg: true, Usage: "CharsetName(eg: UTF-8,GBK)"},
 			{Short: "s", Long: "subExpression", Arg: true, Usage: "Subscribe Expression(eg: TagA || TagB)"},
 			{Short: "b", Long: "beginTimestamp", Arg: true, Usage: "Begin timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
 			{Short: "e", Long: "endTimestamp", Arg: true, Usage: "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
@@ -58,7 +58,7 @@ func messageCommands() []*Command {
 			optTopic,
 			{Short: "a", Long: "brokerName", Arg: true, Required: true, Usage: "broker name"},
 			{Short: "i", Long: "queueId", Arg: true, Required: true, Usage: "queue id"},
-			{Short: "c", Long: "charsetName", Arg: true, Usage: "CharsetName (only UTF-8 is supported)"},
+			{Short: "c", Long: "charsetName", Arg: true, Usage: "CharsetName(eg: UTF-8,GBK)"},
 			{Short: "s", Long: "subExpression", Arg: true, Usage: "Subscribe Expression(eg: TagA || TagB)"},
 			{Short: "b", Long: "beginTimestamp", Arg: true, Usage: "Begin timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
 			{Short: "e", Long: "endTimestamp", Arg: true, Usage: "End timestamp[currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
@@ -294,8 +294,9 @@ func runPrintMsg(ctx context.Context, x *Exec) error {
 	if err := checkTopicRead(topic); err != nil {
 		return err
 	}
-	if cs := x.Str("c"); cs != "" && !strings.EqualFold(cs, "UTF-8") && !strings.EqualFold(cs, "UTF8") {
-		return fmt.Errorf("-c %s: charsets other than UTF-8 are not implemented yet in RocketGo", cs)
+	decode, err := bodyDecoder(x.Str("c"))
+	if err != nil {
+		return err
 	}
 	printBody, err := x.Bool("d", true)
 	if err != nil {
@@ -333,7 +334,7 @@ func runPrintMsg(ctx context.Context, x *Exec) error {
 		fmt.Fprintf(x.Out, "minOffset=%d, maxOffset=%d, %s\n", minOff, maxOff, mq)
 		status, off, err := eachMessage(ctx, a, addr, protocol.GroupToolsConsumer, mq, minOff, maxOff, func(m *client.MessageExt) {
 			if tags(m.Tags()) {
-				printMessageLine(x, m, printBody)
+				printMessageLine(x, m, printBody, decode)
 			}
 		})
 		if err != nil {

@@ -75,10 +75,13 @@ func eachMessage(ctx context.Context, a *client.Admin, addr, group string, mq cl
 	return client.PullFound, maxOff, nil
 }
 
-// printMessageLine prints a message on one line as upstream's printMsg does.
-func printMessageLine(x *Exec, m *client.MessageExt, printBody bool) {
+// printMessageLine prints a message on one line as upstream's printMsg
+// does, the body as text in the charset decode reads (nil: UTF-8).
+func printMessageLine(x *Exec, m *client.MessageExt, printBody bool, decode func([]byte) string) {
 	body := "NOT PRINT BODY"
-	if printBody {
+	if printBody && decode != nil {
+		body = decode(m.Body)
+	} else if printBody {
 		body = string(m.Body)
 	}
 	fmt.Fprintf(x.Out, "MSGID: %s %s BODY: %s\n", m.MsgID(), messageString(m), body)
@@ -96,8 +99,9 @@ func runPrintMsgByQueue(ctx context.Context, x *Exec) error {
 	if qid < 0 || qid > math.MaxInt32 {
 		return fmt.Errorf("-i %d: a queue id is not negative", qid)
 	}
-	if cs := x.Str("c"); cs != "" && cs != "UTF-8" && cs != "utf-8" && cs != "UTF8" {
-		return fmt.Errorf("-c %s: charsets other than UTF-8 are not implemented yet in RocketGo", cs)
+	decode, err := bodyDecoder(x.Str("c"))
+	if err != nil {
+		return err
 	}
 	flags := map[string]bool{}
 	for _, f := range []string{"p", "d", "f"} {
@@ -133,7 +137,7 @@ func runPrintMsgByQueue(ctx context.Context, x *Exec) error {
 		}
 		counts[m.Tags()]++
 		if flags["p"] {
-			printMessageLine(x, m, flags["d"])
+			printMessageLine(x, m, flags["d"], decode)
 		}
 	}); err != nil {
 		return err
@@ -255,7 +259,7 @@ func runConsumeMessage(ctx context.Context, x *Exec) error {
 				first = false
 			}
 			left--
-			printMessageLine(x, m, true)
+			printMessageLine(x, m, true, nil)
 		})
 		if err != nil {
 			return err

@@ -35,7 +35,7 @@ var rules = map[string]rule{
 	"namesrv": {mayImport: []string{"remoting", "protocol", "internal/config"}, why: "the name server is routing only; it never touches storage"},
 	"broker":  {mayImport: []string{"remoting", "protocol", "store", "store/jsonfile", "ha", "filter", "internal/config"}, thirdParty: true, why: "the broker wires store and handlers together"},
 	"client":  {mayImport: []string{"remoting", "protocol", "filter"}, why: "the client SDK never imports broker, store or namesrv"},
-	"admin":   {mayImport: []string{"client", "protocol"}, why: "admin commands go through the client"},
+	"admin":   {mayImport: []string{"client", "protocol"}, thirdParty: true, why: "admin commands go through the client (golang.org/x/text decodes printMsg -c charsets)"},
 
 	"examples/internal/cli":         {mayImport: []string{"client"}, why: "flag, signal and print helpers shared by the examples"},
 	"examples/quickstart/producer":  {mayImport: []string{"client", "protocol", "examples/internal/cli"}, why: "examples use only the client, as a user's program would"},
