@@ -19,7 +19,7 @@ func offsetCommands() []*Command {
 			{Short: "t", Long: "topic", Arg: true, Required: true, Usage: "set the topic"},
 			{Short: "s", Long: "timestamp", Arg: true, Required: true, Usage: "set the timestamp[now|currentTimeMillis|yyyy-MM-dd#HH:mm:ss:SSS]"},
 			{Short: "f", Long: "force", Arg: true, Usage: "set the force rollback by timestamp switch[true|false]"},
-			{Short: "c", Long: "cplus", Usage: "reset c++ client offset (not implemented yet)"},
+			{Short: "c", Long: "cplus", Usage: "reset c++ client offset"},
 		}},
 		getConsumerStatusCommand(),
 		{Name: "cloneGroupOffset", Desc: "clone offset from other group.", Run: runCloneGroupOffset, Options: []Option{
@@ -35,9 +35,6 @@ func runResetOffsetByTime(ctx context.Context, x *Exec) error {
 	group, topic, tsText := x.Str("g"), x.Str("t"), x.Str("s")
 	if err := checkTopicRead(topic); err != nil {
 		return err
-	}
-	if x.Has("c") {
-		return fmt.Errorf("-c (the C++ client's offset table) is not implemented yet in RocketGo")
 	}
 	ts := int64(-1)
 	if tsText != "now" {
@@ -56,7 +53,7 @@ func runResetOffsetByTime(ctx context.Context, x *Exec) error {
 	}
 	all := map[client.MessageQueue]int64{}
 	for _, name := range slices.Sorted(maps.Keys(addrs)) {
-		t, err := a.ResetOffsetByTime(ctx, addrs[name], topic, group, ts, force)
+		t, err := a.ResetOffsetByTime(ctx, addrs[name], topic, group, ts, force, x.Has("c"))
 		if err != nil {
 			return err
 		}

@@ -34,13 +34,7 @@ func encodeQueueOffsets(table map[protocol.MessageQueue]int64) ([]byte, error) {
 
 // appendQueueOffsets appends {<queue object>:offset,...}, ordered by queue.
 func appendQueueOffsets(b []byte, table map[protocol.MessageQueue]int64) ([]byte, error) {
-	keys := make([]protocol.MessageQueue, 0, len(table))
-	for mq := range table {
-		keys = append(keys, mq)
-	}
-	slices.SortFunc(keys, func(a, b protocol.MessageQueue) int {
-		return cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
-	})
+	keys := sortedQueueKeys(table)
 	b = append(b, '{')
 	for i, mq := range keys {
 		if i > 0 {
@@ -56,12 +50,45 @@ func appendQueueOffsets(b []byte, table map[protocol.MessageQueue]int64) ([]byte
 	return append(b, '}'), nil
 }
 
+// encodeQueueOffsetsForC writes {"offsetTable":[{"brokerName":..,"offset":..,
+// "queueId":..,"topic":..},...]}, upstream's ResetOffsetBodyForC: the C++
+// client reads the offsets as a list of MessageQueueForC, fields in
+// fastjson's (alphabetical) order, here ordered by queue.
+func encodeQueueOffsetsForC(table map[protocol.MessageQueue]int64) ([]byte, error) {
+	type queueForC struct {
+		BrokerName string `json:"brokerName"`
+		Offset     int64  `json:"offset"`
+		QueueID    int32  `json:"queueId"`
+		Topic      string `json:"topic"`
+	}
+	list := make([]queueForC, 0, len(table))
+	for _, mq := range sortedQueueKeys(table) {
+		list = append(list, queueForC{BrokerName: mq.BrokerName, Offset: table[mq], QueueID: mq.QueueID, Topic: mq.Topic})
+	}
+	return json.Marshal(struct {
+		OffsetTable []queueForC `json:"offsetTable"`
+	}{list})
+}
+
+func sortedQueueKeys(table map[protocol.MessageQueue]int64) []protocol.MessageQueue {
+	keys := make([]protocol.MessageQueue, 0, len(table))
+	for mq := range table {
+		keys = append(keys, mq)
+	}
+	slices.SortFunc(keys, func(a, b protocol.MessageQueue) int {
+		return cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
+	})
+	return keys
+}
+
 // handleResetOffset answers INVOKE_BROKER_TO_RESET_OFFSET: each queue of
 // the topic gets the first offset stored at or after the timestamp (the
 // queue's end for -1); without force an offset only moves back. The new
 // offsets are committed here, so they hold for a group with no live
 // member too, and sent to every live member of the group, which drops
-// its queues and resumes from them.
+// its queues and resumes from them. A request sent as C++ (mqadmin
+// resetOffsetByTime -c) has the members told in ResetOffsetBodyForC's
+// list form, as upstream does; the answer keeps the map form either way.
 func (b *Broker) handleResetOffset(conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
 	var h resetOffsetHeader
 	if resp := decodeOrFail(req, &h); resp != nil {
@@ -96,15 +123,21 @@ func (b *Broker) handleResetOffset(conn *remoting.Conn, req *remoting.Command) (
 	for mq, off := range table {
 		b.offsets.commit(h.Group, h.Topic, mq.QueueID, off)
 	}
+	notice := body
+	if req.Language == remoting.LanguageCPP {
+		if notice, err = encodeQueueOffsetsForC(table); err != nil {
+			return nil, fmt.Errorf("encode reset offsets for C++ clients: %w", err)
+		}
+	}
 	ext := protocol.EncodeHeader(&h)
 	conns := b.clients.consumerConns(h.Group)
 	for _, c := range conns {
-		if err := c.InvokeOneway(remoting.NewRequest(protocol.ReqResetConsumerClientOffset, ext, body)); err != nil {
+		if err := c.InvokeOneway(remoting.NewRequest(protocol.ReqResetConsumerClientOffset, ext, notice)); err != nil {
 			b.log.Warn("reset offset: tell consumer", "group", h.Group, "peer", c.RemoteAddr(), "err", err)
 		}
 	}
 	b.log.Info("consumer offsets reset by admin", "group", h.Group, "topic", h.Topic, "timestamp", h.Timestamp,
-		"force", h.IsForce, "liveConsumers", len(conns), "from", conn.RemoteAddr())
+		"force", h.IsForce, "cplus", req.Language == remoting.LanguageCPP, "liveConsumers", len(conns), "from", conn.RemoteAddr())
 	resp := remoting.NewResponse(req, protocol.RespSuccess, "")
 	resp.Body = body
 	return resp, nil

@@ -6,15 +6,23 @@ import (
 	"fmt"
 
 	"github.com/rocketgo/rocketgo/protocol"
+	"github.com/rocketgo/rocketgo/remoting"
 )
 
 // ResetOffsetByTime asks the broker at addr to move group's offsets of
 // topic to the first message stored at or after ts (ms; -1 for the end of
 // each queue), only backwards unless force, and to tell the group's live
-// consumers. It returns the new offset of each queue of that broker.
-func (a *Admin) ResetOffsetByTime(ctx context.Context, addr, topic, group string, ts int64, force bool) (map[MessageQueue]int64, error) {
-	resp, err := a.call(ctx, "reset offset of "+group, addr, protocol.ReqInvokeBrokerToResetOffset,
-		&resetOffsetHeader{Topic: topic, Group: group, Timestamp: ts, IsForce: force}, nil)
+// consumers. With cplus the request says it comes from C++ (upstream
+// mqadmin resetOffsetByTime -c), so the broker tells the consumers in the
+// list form the C++ client reads. It returns the new offset of each queue
+// of that broker.
+func (a *Admin) ResetOffsetByTime(ctx context.Context, addr, topic, group string, ts int64, force, cplus bool) (map[MessageQueue]int64, error) {
+	req := remoting.NewRequest(protocol.ReqInvokeBrokerToResetOffset,
+		encodeHeader(&resetOffsetHeader{Topic: topic, Group: group, Timestamp: ts, IsForce: force}), nil)
+	if cplus {
+		req.Language = remoting.LanguageCPP
+	}
+	resp, err := a.in.invokeOK(ctx, "reset offset of "+group, addr, req)
 	if err != nil {
 		return nil, err
 	}
