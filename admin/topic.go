@@ -113,8 +113,11 @@ func runUpdateTopic(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	if unit || unitSub {
-		return fmt.Errorf("unit topics (-u, -s) are not implemented yet in RocketGo")
+	if unit {
+		t.SysFlag |= protocol.TopicSysFlagUnit
+	}
+	if unitSub {
+		t.SysFlag |= protocol.TopicSysFlagUnitSub
 	}
 	if !x.Has("b") && !x.Has("c") {
 		return fmt.Errorf("give a broker address with -b ip:port or a cluster name with -c")
@@ -147,7 +150,7 @@ func runUpdateTopic(ctx context.Context, x *Exec) error {
 		}
 		fmt.Fprintf(x.Out, "set %s orderConf. isOrder=%t, orderConf=[%s]\n", scope, t.Order, orderConf)
 	}
-	fmt.Fprintln(x.Out, topicConfigString(t, string(protocol.SingleTag), 0))
+	fmt.Fprintln(x.Out, topicConfigString(t, string(protocol.SingleTag), t.SysFlag))
 	return nil
 }
 
@@ -199,7 +202,7 @@ func runUpdateTopicPerm(ctx context.Context, x *Exec) error {
 			fmt.Fprintf(x.Out, "new perm equals to the old one!\n")
 			continue
 		}
-		t := client.TopicOptions{Name: topic, ReadQueues: tc.ReadQueueNums, WriteQueues: tc.WriteQueueNums, Perm: perm, Order: tc.Order}
+		t := client.TopicOptions{Name: topic, ReadQueues: tc.ReadQueueNums, WriteQueues: tc.WriteQueueNums, Perm: perm, Order: tc.Order, SysFlag: tc.TopicSysFlag}
 		if err := a.CreateTopicOnBroker(ctx, b.Addr, t); err != nil {
 			return err
 		}

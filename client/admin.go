@@ -60,6 +60,7 @@ type TopicOptions struct {
 	WriteQueues int32 // default 8
 	Perm        int32 // protocol.Perm* bits; default read|write
 	Order       bool
+	SysFlag     int32 // protocol.TopicSysFlag* bits (unit topic, has unit subscriptions)
 }
 
 // CreateTopic creates or updates a topic on every master of cluster
@@ -114,6 +115,7 @@ func (a *Admin) CreateTopicOnBroker(ctx context.Context, addr string, t TopicOpt
 		WriteQueueNums:  t.WriteQueues,
 		Perm:            t.Perm,
 		TopicFilterType: string(protocol.SingleTag),
+		TopicSysFlag:    t.SysFlag,
 		Order:           t.Order,
 	})
 	_, err := a.in.invokeOK(ctx, "create topic "+t.Name, addr, remoting.NewRequest(protocol.ReqUpdateAndCreateTopic, ext, nil))
