@@ -88,6 +88,75 @@ func (h *held) Release() {
 	*h = nil
 }
 
+// segmentReader reads the records of one call, holding one segment at a
+// time instead of taking and dropping a reference per record (a call's
+// records mostly lie in one segment). A segment a kept record points into
+// goes to held, where the result's Release drops it; one nothing was kept
+// from is released as soon as the reader moves on, or by done.
+type segmentReader struct {
+	log  *commitlog.Log
+	held *held
+
+	cur  *segment.File // held by the reader; nil before the first read
+	kept bool          // cur is in held: the result owns its reference
+}
+
+// slice returns a view of n bytes at off, valid until the segment is
+// released: by done unless keep was called for it, else by the result.
+func (r *segmentReader) slice(off int64, n int) ([]byte, error) {
+	if f := r.cur; f != nil && off >= f.Base() && off < f.Base()+int64(f.Size()) {
+		b, err := f.Slice(int(off-f.Base()), n)
+		if err != nil {
+			return nil, fmt.Errorf("read commit log at %d: %w", off, err)
+		}
+		return b, nil
+	}
+	r.done()
+	b, f, err := r.log.Slice(off, n)
+	if err != nil {
+		return nil, err
+	}
+	r.cur, r.kept = f, false
+	return b, nil
+}
+
+// chunk returns a view from off to the written end of its segment, held
+// like slice.
+func (r *segmentReader) chunk(off int64) ([]byte, error) {
+	if f := r.cur; f != nil && off >= f.Base() && off < f.Base()+int64(f.Size()) {
+		pos := int(off - f.Base())
+		b, err := f.Slice(pos, f.WrotePosition()-pos)
+		if err != nil {
+			return nil, fmt.Errorf("read commit log at %d: %w", off, err)
+		}
+		return b, nil
+	}
+	r.done()
+	b, f, err := r.log.Chunk(off)
+	if err != nil {
+		return nil, err
+	}
+	r.cur, r.kept = f, false
+	return b, nil
+}
+
+// keep hands the current segment to the result: the last view read stays
+// valid until the result is released.
+func (r *segmentReader) keep() {
+	if !r.kept {
+		*r.held = append(*r.held, r.cur)
+		r.kept = true
+	}
+}
+
+// done releases the current segment unless the result owns it.
+func (r *segmentReader) done() {
+	if r.cur != nil && !r.kept {
+		r.cur.Release()
+	}
+	r.cur, r.kept = nil, false
+}
+
 // GetMessage reads up to maxMsgNums messages of a queue from offset,
 // applying filter and the transfer limits (maxTransfer{Bytes,Count}OnMessage
 // {InMemory,InDisk}); maxTotalBytes > 0 caps the bytes further. group is
@@ -146,6 +215,8 @@ func (s *Store) correct(old, corrected int64) int64 {
 
 func (s *Store) readQueue(res *GetResult, q *consumequeue.Queue, offset int64, maxMsgNums, maxTotalBytes int, filter *Filter, maxPhy int64) {
 	res.Status = NoMatchedMessage
+	rd := segmentReader{log: s.commitLog, held: &res.held}
+	defer rd.done()
 	units := max(16000, maxMsgNums*consumequeue.UnitSize) / consumequeue.UnitSize
 	nextPhyFileStart := int64(0)
 	maxPhyPulling := int64(0)
@@ -170,7 +241,7 @@ func (s *Store) readQueue(res *GetResult, q *consumequeue.Queue, offset int64, m
 			}
 			return true
 		}
-		b, f, err := s.commitLog.Slice(u.PhyOffset, int(u.Size))
+		b, err := rd.slice(u.PhyOffset, int(u.Size))
 		if err != nil {
 			// The commit log segment is gone (expired): skip to the units
 			// that point into the next segment.
@@ -183,7 +254,6 @@ func (s *Store) readQueue(res *GetResult, q *consumequeue.Queue, offset int64, m
 		if filter != nil && filter.Properties != nil {
 			r, derr := commitlog.Decode(b, false)
 			if derr != nil || !filter.Properties(r.Properties) {
-				f.Release()
 				if len(res.Messages) == 0 {
 					res.Status = NoMatchedMessage
 				}
@@ -192,7 +262,7 @@ func (s *Store) readQueue(res *GetResult, q *consumequeue.Queue, offset int64, m
 		}
 		res.Messages = append(res.Messages, b)
 		res.QueueOffsets = append(res.QueueOffsets, cqOff)
-		res.held = append(res.held, f)
+		rd.keep()
 		res.BufferTotalSize += int(u.Size)
 		res.Status = Found
 		maxPhyPulling = u.PhyOffset
@@ -393,22 +463,19 @@ func (s *Store) QueryMessage(topic, key string, maxNum int, begin, end int64) (*
 	res := &QueryResult{IndexLastUpdateTimestamp: last, IndexLastUpdatePhyOffset: s.index.MaxPhyOffset()}
 	slices.Sort(offs)
 	offs = slices.Compact(offs)
-	for _, off := range offs {
-		r, f, err := s.commitLog.Read(off)
+	rd := segmentReader{log: s.commitLog, held: &res.held}
+	defer rd.done()
+	for _, off := range offs { // sorted: records of one segment come together
+		b, err := rd.chunk(off)
 		if err != nil {
 			continue // expired, or past a truncation
 		}
-		if string(r.Topic) != topic || !recordHasKey(&r, key) {
-			f.Release()
+		r, err := commitlog.Decode(b, false)
+		if err != nil || r.IsBlank() || string(r.Topic) != topic || !recordHasKey(&r, key) {
 			continue
 		}
-		b, err := f.Slice(int(off-f.Base()), int(r.Size))
-		if err != nil {
-			f.Release()
-			continue
-		}
-		res.Messages = append(res.Messages, b)
-		res.held = append(res.held, f)
+		res.Messages = append(res.Messages, b[:r.Size:r.Size])
+		rd.keep()
 	}
 	return res, nil
 }
