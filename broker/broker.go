@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,9 @@ type Broker struct {
 	// update (UPDATE_BROKER_CONFIG) swaps in a new copy, so readers never
 	// see a half-written one and must not modify what they get.
 	config   atomic.Pointer[config.Broker]
+	confMu   sync.Mutex    // serialises config updates (config_update.go)
+	confFile string        // where updates are persisted: -c, or <store>/config/broker.properties
+	confGen  chan struct{} // closed and replaced by each config update; under confMu
 	log      *slog.Logger
 	storeLog *slog.Logger
 	now      func() time.Time
@@ -39,6 +43,7 @@ type Broker struct {
 	locks   *queueLocks
 	holds   *pullHolds
 	trans   *transactions // transactional messages (transaction*.go)
+	stats   *brokerStats  // per-topic and per-group statistics (brokerstats.go)
 
 	// schedule and timer deliver delayed messages (schedule.go, timer.go).
 	schedule *scheduleService
@@ -76,6 +81,12 @@ func WithLogger(l *slog.Logger) Option { return func(b *Broker) { b.log = l } }
 // time.Now); tests use it to expire things without waiting.
 func WithClock(now func() time.Time) Option { return func(b *Broker) { b.now = now } }
 
+// WithConfigFile names the properties file the broker was started with
+// (mqbroker -c); UPDATE_BROKER_CONFIG rewrites it in place. Without it,
+// updates go to <storePathRootDir>/config/broker.properties, which mqbroker
+// loads when started without -c.
+func WithConfigFile(path string) Option { return func(b *Broker) { b.confFile = path } }
+
 // WithStoreLogger sets the store's logger (default: the broker's).
 func WithStoreLogger(l *slog.Logger) Option { return func(b *Broker) { b.storeLog = l } }
 
@@ -97,6 +108,7 @@ func New(cfg config.Broker, opts ...Option) (*Broker, error) {
 		registerNow: make(chan struct{}, 1),
 		notify:      make(chan string, 1024),
 		stop:        make(chan struct{}),
+		confGen:     make(chan struct{}),
 	}
 	b.config.Store(&cfg)
 	for _, o := range opts {
@@ -106,6 +118,9 @@ func New(cfg config.Broker, opts ...Option) (*Broker, error) {
 		b.storeLog = b.log
 	}
 	dir := cfg.Store.Paths().Config
+	if b.confFile == "" {
+		b.confFile = filepath.Join(dir, DefaultConfigFileName)
+	}
 	b.topics = newTopicTable(dir, b.now)
 	b.topics.onChange = b.requestRegister
 	b.groups = newGroupTable(dir, cfg.AutoCreateSubscriptionGroup, b.now)
@@ -120,6 +135,7 @@ func New(cfg config.Broker, opts ...Option) (*Broker, error) {
 	b.schedule = newScheduleService(levels, dir, b.log, b.now)
 	b.timer = newTimerService(dir, b.log, b.now)
 	b.trans = newTransactions(b)
+	b.stats = newBrokerStats(cfg.BrokerClusterName, func() int64 { return b.store.PutMessageTimesTotal() })
 	b.pools = newPools(&cfg)
 	return b, nil
 }
@@ -236,6 +252,7 @@ func (b *Broker) Start() (err error) {
 	b.schedule.start(b)
 	b.timer.start(b)
 	b.goLoop(b.trans.checkLoop)
+	b.goLoop(func() { b.stats.run(b.now, b.stop) })
 	// Handlers go in last: they read what Start set above (storeHost, addr,
 	// nsClient, the services), and installing them publishes those writes
 	// to the connections already accepted. A request that beats them gets
@@ -379,12 +396,17 @@ func (b *Broker) Shutdown(ctx context.Context) error {
 
 // offsetFlushLoop writes consumerOffset.json every flushConsumerOffsetInterval.
 func (b *Broker) offsetFlushLoop() {
-	t := time.NewTicker(time.Duration(b.conf().FlushConsumerOffsetInterval) * time.Millisecond)
+	interval := func() time.Duration { return time.Duration(b.conf().FlushConsumerOffsetInterval) * time.Millisecond }
+	t := time.NewTicker(interval())
 	defer t.Stop()
+	changed := b.configChanged()
 	for {
 		select {
 		case <-b.stop:
 			return
+		case <-changed:
+			changed = b.configChanged()
+			t.Reset(interval())
 		case <-t.C:
 			if err := b.offsets.persist(false); err != nil {
 				b.log.Error("persist consumer offsets", "err", err)

@@ -37,6 +37,7 @@ func (b *Broker) repull(hp *heldPull) {
 // pull is upstream's PullMessageProcessor.processRequest. It returns the
 // response, or nil when the request was held for later.
 func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.PullMessageRequestHeader, allowSuspend bool) *remoting.Command {
+	begin := time.Now()
 	fail := func(code int32, format string, args ...any) *remoting.Command {
 		return remoting.NewResponse(req, code, fmt.Sprintf(format, args...))
 	}
@@ -115,6 +116,7 @@ func (b *Broker) pull(conn *remoting.Conn, req *remoting.Command, h *protocol.Pu
 
 	switch code {
 	case protocol.RespSuccess:
+		b.stats.recordPull(h.Topic, h.ConsumerGroup, len(res.Messages), res.BufferTotalSize, time.Since(begin))
 		resp := remoting.NewResponse(req, code, res.Status.String())
 		resp.ExtFields = rh.Encode()
 		resp.BodyParts = res.Messages

@@ -103,6 +103,7 @@ func (b *Broker) handleSendBack(conn *remoting.Conn, req *remoting.Command) (*re
 		if !res.Status.Stored() {
 			return remoting.NewResponse(req, protocol.RespSystemError, fmt.Sprintf("%s: %s", res.Status, res.Remark))
 		}
+		b.stats.recordSendBack(props[protocol.PropertyRetryTopic], h.Group, level > 0, res)
 		b.log.Debug("message given back", "group", h.Group, "to", topic, "level", level, "reconsumeTimes", in.ReconsumeTimes)
 		return remoting.NewResponse(req, protocol.RespSuccess, "")
 	}), nil

@@ -42,6 +42,8 @@ type scheduleService struct {
 	// retryPause is how long a level waits after a failed put or an
 	// unreadable queue before trying again (upstream's 100 ms).
 	retryPause time.Duration
+
+	stats *brokerStats // counts deliveries; set by start
 }
 
 // delayOffsetFile is the content of delayOffset.json and the body of
@@ -96,6 +98,7 @@ func (s *scheduleService) load(st *store.Store) error {
 // start runs one delivery goroutine per level and the persist loop, all
 // owned by the broker's wait group and stopped by its stop channel.
 func (s *scheduleService) start(b *Broker) {
+	s.stats = b.stats
 	if b.conf().EnableScheduleAsyncDeliver {
 		s.log.Info("enableScheduleAsyncDeliver changes nothing in RocketGo: deliveries never wait for a flush, the offset file does")
 	}
@@ -229,7 +232,11 @@ func (s *scheduleService) deliver(rec *protocol.MessageRecord, q int32, qoff int
 	// them; DELAY goes, or the store would delay the copy again.
 	delete(props, protocol.PropertyDelayTimeLevel)
 	in := redelivery(rec, topic, int32(queueID), props)
-	return putRedelivery(s.log, s.st, &in, "level", q+1, "queueOffset", qoff)
+	var stored func(*store.PutResult)
+	if s.stats != nil {
+		stored = func(res *store.PutResult) { s.stats.recordDelivered(topic, res) }
+	}
+	return putRedeliveryThen(s.log, s.st, &in, stored, "level", q+1, "queueOffset", qoff)
 }
 
 // redelivery is a stored record put again under topic and queue: the same
@@ -250,9 +257,18 @@ func redelivery(rec *protocol.MessageRecord, topic string, queueID int32, props 
 // true when it is stored or can never be (logged and dropped), false when
 // a retry later may succeed.
 func putRedelivery(log *slog.Logger, st *store.Store, in *store.MessageInput, logArgs ...any) bool {
+	return putRedeliveryThen(log, st, in, nil, logArgs...)
+}
+
+// putRedeliveryThen is putRedelivery that also hands a stored result to
+// stored (the statistics), when stored is not nil.
+func putRedeliveryThen(log *slog.Logger, st *store.Store, in *store.MessageInput, stored func(*store.PutResult), logArgs ...any) bool {
 	res := st.PutMessage(in)
 	switch {
 	case res.Status.Stored():
+		if stored != nil {
+			stored(&res)
+		}
 		return true
 	case res.Status == store.MessageIllegal || res.Status == store.PropertiesSizeExceeded:
 		log.Error("due message cannot be stored; dropped", append(logArgs, "topic", in.Topic, "status", res.Status.String(), "remark", res.Remark)...)

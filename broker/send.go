@@ -60,7 +60,7 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 		if len(in.Messages) == 0 {
 			return remoting.NewResponse(req, protocol.RespMessageIllegal, "the batch body holds no message"), nil
 		}
-		return b.answerPut(conn, req, &sr, func(done store.PutDone) { b.store.PutMessagesAsync(&in, done) }), nil
+		return b.answerPut(conn, req, &sr, in.Topic, func(done store.PutDone) { b.store.PutMessagesAsync(&in, done) }), nil
 	}
 	reconsume := int32(0)
 	if sr.h.ReconsumeTimes != nil {
@@ -77,7 +77,7 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 	if sr.timer {
 		in.Topic, in.QueueID = timerTopic, 0
 	}
-	return b.answerPut(conn, req, &sr, func(done store.PutDone) { b.store.PutMessageAsync(&in, done) }), nil
+	return b.answerPut(conn, req, &sr, storedTopic(in.Topic, in.Properties), func(done store.PutDone) { b.store.PutMessageAsync(&in, done) }), nil
 }
 
 // blockingSends makes send workers wait for their own flush again, as
@@ -97,9 +97,11 @@ const (
 // flusher, once its group commit covers the message (or the flush times
 // out), hands the response to conn's writer with Respond. So under
 // SYNC_FLUSH no send worker waits for the disk, and one fsync answers every
-// send it covered, however few workers there are.
-func (b *Broker) answerPut(conn *remoting.Conn, req *remoting.Command, sr *sendRequest, put func(store.PutDone)) *remoting.Command {
+// send it covered, however few workers there are. A stored message counts
+// in the statistics under statsTopic, the topic it is stored in.
+func (b *Broker) answerPut(conn *remoting.Conn, req *remoting.Command, sr *sendRequest, statsTopic string, put func(store.PutDone)) *remoting.Command {
 	return b.answerWhenStored(conn, req, sr.h.Topic, put, func(res *store.PutResult) *remoting.Command {
+		b.stats.recordPut(statsTopic, res)
 		return b.sendResponse(req, sr, res)
 	})
 }

@@ -163,6 +163,7 @@ func (tx *transactions) prepare(req *remoting.Command, sr *sendRequest, in *stor
 
 	token := tx.beginPut()
 	res := tx.b.store.PutMessage(in)
+	tx.b.stats.recordPut(in.Topic, &res) // the half topic, as upstream counts prepares
 	if res.Status.Stored() {
 		tx.register(&halfTxn{
 			origin: res.QueueOffset, group: group, born: in.BornTimestamp, immunity: immunity,
