@@ -1,6 +1,9 @@
 package testcluster
 
 import (
+	"errors"
+	"fmt"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,8 +15,8 @@ import (
 const BrokerBootLine = "boot success. serializeType=JSON"
 
 // StartBroker builds and starts mqbroker registered with the name servers
-// nsAddrs, on a free port of 127.0.0.1 (listenPort; the fast port is
-// listenPort-2), with its store under the test's temporary directory and
+// nsAddrs, on free ports of 127.0.0.1 (BrokerPorts: listenPort, the fast
+// port listenPort-2 and the HA port listenPort+1), with its store under the test's temporary directory and
 // small store files. props override or add keys. It returns once the
 // broker printed its boot line; a port taken in the meantime is retried.
 func StartBroker(t testing.TB, nsAddrs []string, props map[string]string) *Process {
@@ -22,10 +25,7 @@ func StartBroker(t testing.TB, nsAddrs []string, props map[string]string) *Proce
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		dir := t.TempDir()
-		port := FreePort(t)
-		if port < 1024 {
-			continue
-		}
+		port := BrokerPorts(t)
 		all := map[string]string{
 			"brokerClusterName":          "DefaultCluster",
 			"brokerName":                 "broker-a",
@@ -71,4 +71,53 @@ func RestartBroker(t testing.TB, old *Process) *Process {
 	}
 	p.Addr = old.Addr
 	return p
+}
+
+// BrokerPorts returns a broker listenPort on 127.0.0.1 that was free a moment
+// ago together with its companions: the fast port listenPort-2, which the
+// broker binds too, and listenPort+1, the default haListenPort a master
+// advertises (and will listen on). A free main port alone let the broker
+// fail to start on a taken fast port.
+func BrokerPorts(t testing.TB) int {
+	t.Helper()
+	port, err := pickBrokerPort(func() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// pickBrokerPort takes candidate ports from next until one whose companions
+// can be bound too; all are closed again before it returns.
+func pickBrokerPort(next func() (net.Listener, error), tries int) (int, error) {
+	var errs []error
+	for range tries {
+		main, err := next()
+		if err != nil {
+			return 0, fmt.Errorf("pick broker port: %w", err)
+		}
+		port := main.Addr().(*net.TCPAddr).Port
+		err = companionsFree(port)
+		main.Close()
+		if err == nil {
+			return port, nil
+		}
+		errs = append(errs, err)
+	}
+	return 0, fmt.Errorf("pick broker port: no free port with free companions in %d tries: %w", tries, errors.Join(errs...))
+}
+
+// companionsFree binds and releases listenPort-2 and listenPort+1.
+func companionsFree(port int) error {
+	if port-2 < 1024 || port+1 > 65535 {
+		return fmt.Errorf("port %d: companions %d and %d out of range", port, port-2, port+1)
+	}
+	for _, p := range []int{port - 2, port + 1} {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			return fmt.Errorf("port %d: companion %d: %w", port, p, err)
+		}
+		l.Close()
+	}
+	return nil
 }
