@@ -300,5 +300,8 @@ func (s *Store) DeleteTopics(ctx context.Context, topics ...string) error {
 		s.deletedTopics.Store(t, s.commitLog.MaxOffset())
 	}
 	s.dispatcher.topicsGen.Add(1)
+	if err := s.expiredOffsets.forget(topics); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -19,22 +20,101 @@ type cleaner struct {
 	cleanImmediately atomic.Bool  // disk above the force-clean ratio
 	stop             <-chan struct{}
 
+	settings atomic.Pointer[expirySettings] // replaced by SetExpiry
+	changed  chan struct{}                  // SetExpiry wakes run to reset its ticker
+
 	mu         sync.Mutex // one pass at a time (the goroutine, tests)
 	lastMinPhy int64      // commit log min offset at the last logic cleanup
 }
 
-func newCleaner(s *Store) *cleaner { return &cleaner{s: s} }
+// ExpiryOptions are the cleanup settings that may change while the store
+// runs (UPDATE_BROKER_CONFIG); Options holds their values at Open.
+type ExpiryOptions struct {
+	DeleteWhen                   string // hours of the day, "04" or "04;10"
+	FileReservedTime             int    // hours
+	DiskMaxUsedSpaceRatio        int    // percent, clamped to [10, 95]
+	CleanFileForciblyEnable      bool
+	CleanResourceInterval        int // ms between cleanup passes
+	DeleteCommitLogFilesInterval int // ms between two segment deletions
+}
+
+// expirySettings are ExpiryOptions checked, with the hours parsed.
+type expirySettings struct {
+	ExpiryOptions
+	deleteHours map[int]bool
+}
+
+// Validate reports what SetExpiry would refuse.
+func (e ExpiryOptions) Validate() error {
+	_, err := e.check()
+	return err
+}
+
+func (e ExpiryOptions) check() (*expirySettings, error) {
+	hours, err := parseHours(e.DeleteWhen)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("store option deleteWhen: %w", err)
+	case e.FileReservedTime < 0:
+		return nil, fmt.Errorf("store option fileReservedTime: %d hours is negative", e.FileReservedTime)
+	case e.CleanResourceInterval <= 0:
+		return nil, fmt.Errorf("store option cleanResourceInterval: %d must be positive", e.CleanResourceInterval)
+	case e.DeleteCommitLogFilesInterval < 0:
+		return nil, fmt.Errorf("store option deleteCommitLogFilesInterval: %d is negative", e.DeleteCommitLogFilesInterval)
+	}
+	return &expirySettings{ExpiryOptions: e, deleteHours: hours}, nil
+}
+
+func newCleaner(s *Store) *cleaner {
+	c := &cleaner{s: s, changed: make(chan struct{}, 1)}
+	c.settings.Store(&expirySettings{ExpiryOptions: ExpiryOptions{
+		DeleteWhen:                   s.opts.DeleteWhen,
+		FileReservedTime:             s.opts.FileReservedTime,
+		DiskMaxUsedSpaceRatio:        s.opts.DiskMaxUsedSpaceRatio,
+		CleanFileForciblyEnable:      s.opts.CleanFileForciblyEnable,
+		CleanResourceInterval:        s.opts.CleanResourceInterval,
+		DeleteCommitLogFilesInterval: s.opts.DeleteCommitLogFilesInterval,
+	}, deleteHours: s.st.deleteHours})
+	return c
+}
+
+// SetExpiry replaces the cleanup settings from the next pass on; a new
+// cleanResourceInterval also restarts the pass timer. Nothing changes when
+// e is not valid.
+func (s *Store) SetExpiry(e ExpiryOptions) error {
+	st, err := e.check()
+	if err != nil {
+		return err
+	}
+	old := s.cleaner.settings.Swap(st)
+	if old.CleanResourceInterval != e.CleanResourceInterval {
+		signal(s.cleaner.changed)
+	}
+	s.log.Info("expiry settings changed", "deleteWhen", e.DeleteWhen, "fileReservedTime", e.FileReservedTime,
+		"diskMaxUsedSpaceRatio", e.DiskMaxUsedSpaceRatio, "cleanFileForciblyEnable", e.CleanFileForciblyEnable,
+		"cleanResourceInterval", e.CleanResourceInterval, "deleteCommitLogFilesInterval", e.DeleteCommitLogFilesInterval)
+	return nil
+}
+
+// Expiry returns the cleanup settings in effect.
+func (s *Store) Expiry() ExpiryOptions { return s.cleaner.settings.Load().ExpiryOptions }
+
+func (c *cleaner) interval() time.Duration {
+	return time.Duration(c.settings.Load().CleanResourceInterval) * time.Millisecond
+}
 
 // run cleans every cleanResourceInterval ms (the first pass after one
 // interval; upstream waits 60 s).
 func (c *cleaner) run(stop <-chan struct{}) {
 	c.stop = stop
-	t := time.NewTicker(time.Duration(c.s.opts.CleanResourceInterval) * time.Millisecond)
+	t := time.NewTicker(c.interval())
 	defer t.Stop()
 	for {
 		select {
 		case <-stop:
 			return
+		case <-c.changed:
+			t.Reset(c.interval())
 		case <-t.C:
 			c.cleanOnce()
 		}
@@ -94,9 +174,10 @@ func (c *cleaner) checkDisk() float64 {
 // deleteCommitLog deletes expired segments from the head, never the last.
 func (c *cleaner) deleteCommitLog(usage float64) int {
 	s := c.s
+	set := c.settings.Load()
 	now := s.now()
-	timeUp := s.st.deleteHours[now.Hour()]
-	ratio := float64(min(max(s.opts.DiskMaxUsedSpaceRatio, 10), 95)) / 100
+	timeUp := set.deleteHours[now.Hour()]
+	ratio := float64(min(max(set.DiskMaxUsedSpaceRatio, 10), 95)) / 100
 	spaceFull := usage < 0 || usage > ratio
 	manual := false
 	if c.manual.Load() > 0 {
@@ -106,13 +187,13 @@ func (c *cleaner) deleteCommitLog(usage float64) int {
 	if !timeUp && !spaceFull && !manual {
 		return 0
 	}
-	reserved := time.Duration(s.opts.FileReservedTime) * time.Hour
-	force := c.cleanImmediately.Load() && s.opts.CleanFileForciblyEnable
+	reserved := time.Duration(set.FileReservedTime) * time.Hour
+	force := c.cleanImmediately.Load() && set.CleanFileForciblyEnable
 	expired := func(f *segment.File) bool {
 		return force || !now.Before(f.ModTime().Add(reserved))
 	}
 	deleted := 0
-	pause := time.Duration(s.opts.DeleteCommitLogFilesInterval) * time.Millisecond
+	pause := time.Duration(set.DeleteCommitLogFilesInterval) * time.Millisecond
 	for deleted < 10 {
 		n, err := s.commitLog.Segments().DeleteFirstFiles(expired, 1)
 		deleted += n

@@ -49,7 +49,8 @@ type Store struct {
 	diskFull    atomic.Bool // set by the disk check; puts are refused
 	logicsError atomic.Bool // the dispatcher could not write a consume queue
 
-	deletedTopics sync.Map // topic -> commit log end when it was deleted (CheckConsistency skips older records)
+	deletedTopics  sync.Map        // topic -> commit log end when it was deleted (CheckConsistency skips older records)
+	expiredOffsets *expiredOffsets // next offsets of queues removed by CleanExpiredQueues
 
 	flusher    flusher
 	dispatcher *dispatcher
@@ -130,6 +131,9 @@ func (s *Store) open() error {
 	if s.checkpoint, err = openCheckpoint(s.paths.Checkpoint); err != nil {
 		return err
 	}
+	if s.expiredOffsets, err = loadExpiredOffsets(s.paths.Config); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
 	if s.opts.Syncer != nil {
 		s.commitLog.Segments().SetSyncer(s.opts.Syncer)
 		s.queues.SetSyncer(s.opts.Syncer)
@@ -197,6 +201,7 @@ func (s *Store) rebuildQueueOffsets() {
 		s.queueOffsets[queueKey{q.Topic(), q.QueueID()}] = q.MaxOffset()
 		return true
 	})
+	s.restoreExpiredOffsets()
 }
 
 // Close stops the services in order (no new puts; the dispatcher catches

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 
 	"github.com/rocketgo/rocketgo/store/segment"
 )
@@ -153,6 +154,50 @@ func (s *Set) Remove(topic string) error {
 		return fmt.Errorf("remove consume queues of %s: %w", topic, err)
 	}
 	return nil
+}
+
+// RemoveQueue deletes one queue of topic and its directory, and the
+// topic's directory when no queue is left; it reports whether the queue
+// existed.
+func (s *Set) RemoveQueue(topic string, queueID int32) (bool, error) {
+	if err := checkTopic(topic); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	q := s.queues[topic][queueID]
+	if q != nil {
+		delete(s.queues[topic], queueID)
+	}
+	last := len(s.queues[topic]) == 0
+	if last {
+		delete(s.queues, topic)
+	}
+	s.mu.Unlock()
+	if q == nil {
+		return false, nil
+	}
+	var errs []error
+	if err := q.Destroy(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := os.RemoveAll(filepath.Join(s.root, topic, strconv.Itoa(int(queueID)))); err != nil {
+		errs = append(errs, err)
+	}
+	if last {
+		// Only an empty directory goes: a queue created meanwhile keeps it.
+		if err := os.Remove(filepath.Join(s.root, topic)); err != nil && !errors.Is(err, os.ErrNotExist) && !isNotEmpty(err) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return true, fmt.Errorf("remove consume queue %s-%d: %w", topic, queueID, err)
+	}
+	return true, nil
+}
+
+func isNotEmpty(err error) bool {
+	var pe *os.PathError
+	return errors.As(err, &pe) && (errors.Is(pe.Err, syscall.ENOTEMPTY) || errors.Is(pe.Err, syscall.EEXIST))
 }
 
 // SetSyncer passes a fault-injection syncer to every current and future queue.
