@@ -159,13 +159,21 @@ func (b *Broker) handleCreateTopic(conn *remoting.Conn, req *remoting.Command) (
 	return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
 }
 
-// handleDeleteTopic answers DELETE_TOPIC_IN_BROKER: the topic's config and
-// committed offsets go; the name servers hear of it at the next
-// registration (mqadmin also deletes it there with DELETE_TOPIC_IN_NAMESRV).
+// handleDeleteTopic answers DELETE_TOPIC_IN_BROKER as upstream 4.9: the
+// topic's config goes, and with it the consume queues of every topic left
+// without a config (cleanUnusedTopics). Its committed offsets go too, as
+// 5.x removes them (4.9 kept them, pointing into queues that no longer
+// exist). The name servers hear of it at once (mqadmin also deletes it
+// there with DELETE_TOPIC_IN_NAMESRV). Its records stay in the commit log
+// until they expire; %RETRY% topics of its groups are left alone, as
+// upstream leaves them.
 func (b *Broker) handleDeleteTopic(conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
 	var h protocol.TopicRequestHeader
 	if resp := decodeOrFail(req, &h); resp != nil {
 		return resp, nil
+	}
+	if remark := protocol.ValidateTopicName(h.Topic); remark != "" {
+		return remoting.NewResponse(req, protocol.RespSystemError, remark+" topic="+quoteTrunc(h.Topic)), nil
 	}
 	if b.topics.isSystem(h.Topic) {
 		return remoting.NewResponse(req, protocol.RespSystemError, "The topic["+h.Topic+"] is conflict with system reserved words."), nil
@@ -174,7 +182,12 @@ func (b *Broker) handleDeleteTopic(conn *remoting.Conn, req *remoting.Command) (
 		return nil, err
 	}
 	b.offsets.removeTopic(h.Topic)
-	b.log.Info("topic deleted by admin (its stored messages stay until they expire)", "topic", h.Topic, "from", conn.RemoteAddr())
+	cleaned, err := b.cleanUnusedTopics()
+	if err != nil {
+		return remoting.NewResponse(req, protocol.RespSystemError, "topic config deleted, but removing its consume queues failed: "+err.Error()), nil
+	}
+	b.log.Info("topic deleted by admin (its stored messages stay until they expire)", "topic", h.Topic,
+		"consumeQueuesRemoved", cleaned, "from", conn.RemoteAddr())
 	return remoting.NewResponse(req, protocol.RespSuccess, ""), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketgo/rocketgo/protocol"
@@ -16,7 +17,7 @@ import (
 type groupTable struct {
 	path       string
 	now        func() time.Time
-	autoCreate bool
+	autoCreate atomic.Bool // autoCreateSubscriptionGroup; a config update changes it
 
 	mu      sync.RWMutex
 	groups  map[string]protocol.SubscriptionGroupConfig
@@ -24,13 +25,14 @@ type groupTable struct {
 }
 
 func newGroupTable(configDir string, autoCreate bool, now func() time.Time) *groupTable {
-	return &groupTable{
-		path:       filepath.Join(configDir, "subscriptionGroup.json"),
-		now:        now,
-		autoCreate: autoCreate,
-		groups:     map[string]protocol.SubscriptionGroupConfig{},
-		version:    protocol.NewDataVersion(now()),
+	g := &groupTable{
+		path:    filepath.Join(configDir, "subscriptionGroup.json"),
+		now:     now,
+		groups:  map[string]protocol.SubscriptionGroupConfig{},
+		version: protocol.NewDataVersion(now()),
 	}
+	g.autoCreate.Store(autoCreate)
+	return g
 }
 
 // builtinGroups exist on every broker, as upstream creates them at start.
@@ -86,7 +88,7 @@ func (g *groupTable) find(name string) (protocol.SubscriptionGroupConfig, bool, 
 	if ok {
 		return c, true, nil
 	}
-	if !g.autoCreate {
+	if !g.autoCreate.Load() {
 		return c, false, nil
 	}
 	g.mu.Lock()

@@ -33,10 +33,15 @@ func (b *Broker) registerLoop() {
 	b.registerAll()
 	t := time.NewTicker(b.registerPeriod())
 	defer t.Stop()
+	changed := b.configChanged()
 	for {
 		select {
 		case <-b.stop:
 			return
+		case <-changed: // registerNameServerPeriod may have changed
+			changed = b.configChanged()
+			t.Reset(b.registerPeriod())
+			continue
 		case <-t.C:
 		case <-b.registerNow:
 		}

@@ -65,21 +65,36 @@ func (t *topicTable) load(cfg *config.Broker) error {
 	if f.DataVersion.Timestamp != 0 {
 		t.version = f.DataVersion
 	}
-	sys := func(name string, queues, perm int32) {
-		t.system[name] = true
-		tc := protocol.NewTopicConfig(name)
-		tc.ReadQueueNums, tc.WriteQueueNums, tc.Perm = queues, queues, perm
-		t.topics[name] = tc
-	}
-	if cfg.AutoCreateTopicEnable {
-		sys(protocol.TopicAutoCreate, int32(cfg.DefaultTopicQueueNums), protocol.PermRead|protocol.PermWrite|protocol.PermInherit)
-	} else {
+	if !cfg.AutoCreateTopicEnable {
 		// Without auto-creation TBW102 must not offer the inherit bit.
 		delete(t.topics, protocol.TopicAutoCreate)
 	}
+	for _, tc := range builtinTopics(cfg) {
+		t.system[tc.TopicName] = true
+		t.topics[tc.TopicName] = tc
+	}
+	// The built-in topics may differ from the last run (another
+	// defaultTopicQueueNums, say): a new version makes name servers that
+	// still hold the old table take the new one.
+	t.version.Next(t.now())
+	return t.persistLocked()
+}
+
+// builtinTopics are the topics every broker has, as upstream creates them
+// at start; TBW102 only when autoCreateTopicEnable.
+func builtinTopics(cfg *config.Broker) []protocol.TopicConfig {
+	var out []protocol.TopicConfig
+	sys := func(name string, queues, perm int32) {
+		tc := protocol.NewTopicConfig(name)
+		tc.ReadQueueNums, tc.WriteQueueNums, tc.Perm = queues, queues, perm
+		out = append(out, tc)
+	}
+	if cfg.AutoCreateTopicEnable {
+		sys(protocol.TopicAutoCreate, int32(cfg.DefaultTopicQueueNums), protocol.PermRead|protocol.PermWrite|protocol.PermInherit)
+	}
 	sys(protocol.TopicSelfTest, 1, protocol.PermRead|protocol.PermWrite)
 	sys(protocol.TopicBenchmark, 1024, protocol.PermRead|protocol.PermWrite)
-	clusterPerm, brokerPerm := protocol.PermInherit, protocol.PermInherit
+	clusterPerm, brokerPerm := int32(protocol.PermInherit), int32(protocol.PermInherit)
 	if cfg.ClusterTopicEnable {
 		clusterPerm |= protocol.PermRead | protocol.PermWrite
 	}
@@ -94,11 +109,49 @@ func (t *topicTable) load(cfg *config.Broker) error {
 	if cfg.TraceTopicEnable {
 		sys(cfg.MsgTraceTopicName, 1, protocol.PermRead|protocol.PermWrite)
 	}
-	// The built-in topics may differ from the last run (another
-	// defaultTopicQueueNums, say): a new version makes name servers that
-	// still hold the old table take the new one.
+	return out
+}
+
+// applyConfig brings the built-in topics in line with a configuration
+// changed at run time (autoCreateTopicEnable adds or removes TBW102,
+// defaultTopicQueueNums sizes it, clusterTopicEnable and brokerTopicEnable
+// set the permission of the cluster and broker-name topics,
+// traceTopicEnable adds the trace topic). A change is persisted and
+// announced to the name servers at once.
+func (t *topicTable) applyConfig(cfg *config.Broker) error {
+	t.mu.Lock()
+	changed := false
+	if _, ok := t.topics[protocol.TopicAutoCreate]; ok && !cfg.AutoCreateTopicEnable {
+		delete(t.topics, protocol.TopicAutoCreate)
+		changed = true
+	}
+	for _, tc := range builtinTopics(cfg) {
+		if cur, ok := t.topics[tc.TopicName]; !ok || cur != tc {
+			t.system[tc.TopicName] = true
+			t.topics[tc.TopicName] = tc
+			changed = true
+		}
+	}
+	if !changed {
+		t.mu.Unlock()
+		return nil
+	}
 	t.version.Next(t.now())
-	return t.persistLocked()
+	err := t.persistLocked()
+	t.mu.Unlock()
+	t.onChange()
+	return err
+}
+
+// touch bumps the DataVersion and re-registers at once, as upstream does
+// when brokerPermission changes: name servers then take the new table.
+func (t *topicTable) touch() error {
+	t.mu.Lock()
+	t.version.Next(t.now())
+	err := t.persistLocked()
+	t.mu.Unlock()
+	t.onChange()
+	return err
 }
 
 // persistLocked writes topics.json; t.mu must be held.

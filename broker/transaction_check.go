@@ -23,12 +23,17 @@ import (
 // commits the progress one last time.
 func (tx *transactions) checkLoop() {
 	b := tx.b
-	t := time.NewTicker(time.Duration(b.conf().TransactionCheckInterval) * time.Millisecond)
+	interval := func() time.Duration { return time.Duration(b.conf().TransactionCheckInterval) * time.Millisecond }
+	t := time.NewTicker(interval())
 	defer t.Stop()
+	changed := b.configChanged()
 	for {
 		select {
 		case <-b.stop:
 			return
+		case <-changed: // transactionCheckInterval may have changed
+			changed = b.configChanged()
+			t.Reset(interval())
 		case <-t.C:
 			tx.checkRound(b.stop)
 		}
