@@ -101,42 +101,46 @@ type segmentReader struct {
 	kept bool          // cur is in held: the result owns its reference
 }
 
+// at returns the held segment holding off and off's position in it,
+// moving the reader to that segment when it is another one.
+func (r *segmentReader) at(off int64) (*segment.File, int, error) {
+	f := r.cur
+	if f == nil || off < f.Base() || off >= f.Base()+int64(f.Size()) {
+		r.done()
+		var err error
+		if f, err = r.log.Hold(off); err != nil {
+			return nil, 0, err
+		}
+		r.cur, r.kept = f, false
+	}
+	return f, int(off - f.Base()), nil
+}
+
 // slice returns a view of n bytes at off, valid until the segment is
 // released: by done unless keep was called for it, else by the result.
 func (r *segmentReader) slice(off int64, n int) ([]byte, error) {
-	if f := r.cur; f != nil && off >= f.Base() && off < f.Base()+int64(f.Size()) {
-		b, err := f.Slice(int(off-f.Base()), n)
-		if err != nil {
-			return nil, fmt.Errorf("read commit log at %d: %w", off, err)
-		}
-		return b, nil
-	}
-	r.done()
-	b, f, err := r.log.Slice(off, n)
+	f, pos, err := r.at(off)
 	if err != nil {
 		return nil, err
 	}
-	r.cur, r.kept = f, false
+	b, err := f.Slice(pos, n)
+	if err != nil {
+		return nil, fmt.Errorf("read commit log at %d: %w", off, err)
+	}
 	return b, nil
 }
 
-// chunk returns a view from off to the written end of its segment, held
-// like slice.
+// chunk returns a view from off to the written end of its segment, valid
+// like slice's.
 func (r *segmentReader) chunk(off int64) ([]byte, error) {
-	if f := r.cur; f != nil && off >= f.Base() && off < f.Base()+int64(f.Size()) {
-		pos := int(off - f.Base())
-		b, err := f.Slice(pos, f.WrotePosition()-pos)
-		if err != nil {
-			return nil, fmt.Errorf("read commit log at %d: %w", off, err)
-		}
-		return b, nil
-	}
-	r.done()
-	b, f, err := r.log.Chunk(off)
+	f, pos, err := r.at(off)
 	if err != nil {
 		return nil, err
 	}
-	r.cur, r.kept = f, false
+	b, err := f.Slice(pos, f.WrotePosition()-pos)
+	if err != nil {
+		return nil, fmt.Errorf("read commit log at %d: %w", off, err)
+	}
 	return b, nil
 }
 

@@ -144,16 +144,26 @@ func closeSegment(f *segment.File) error {
 	return nil
 }
 
+// Hold returns the segment holding off, held for the caller, who must
+// Release it; views sliced from it stay valid until then.
+func (l *Log) Hold(off int64) (*segment.File, error) {
+	f := l.files.FindByOffset(off)
+	if f == nil {
+		return nil, fmt.Errorf("read commit log at %d: %w", off, ErrNotFound)
+	}
+	if !f.Hold() {
+		return nil, fmt.Errorf("read commit log at %d: %w", off, segment.ErrClosed)
+	}
+	return f, nil
+}
+
 // Slice returns a view of n bytes at off, which must lie in one segment. The
 // segment is held: the view stays valid until the caller calls Release on
 // the returned file.
 func (l *Log) Slice(off int64, n int) ([]byte, *segment.File, error) {
-	f := l.files.FindByOffset(off)
-	if f == nil {
-		return nil, nil, fmt.Errorf("read commit log at %d: %w", off, ErrNotFound)
-	}
-	if !f.Hold() {
-		return nil, nil, fmt.Errorf("read commit log at %d: %w", off, segment.ErrClosed)
+	f, err := l.Hold(off)
+	if err != nil {
+		return nil, nil, err
 	}
 	b, err := f.Slice(int(off-f.Base()), n)
 	if err != nil {
@@ -166,12 +176,9 @@ func (l *Log) Slice(off int64, n int) ([]byte, *segment.File, error) {
 // Chunk returns a view from off to the readable end of the segment holding
 // off (it never crosses into the next segment), held like Slice.
 func (l *Log) Chunk(off int64) ([]byte, *segment.File, error) {
-	f := l.files.FindByOffset(off)
-	if f == nil {
-		return nil, nil, fmt.Errorf("read commit log at %d: %w", off, ErrNotFound)
-	}
-	if !f.Hold() {
-		return nil, nil, fmt.Errorf("read commit log at %d: %w", off, segment.ErrClosed)
+	f, err := l.Hold(off)
+	if err != nil {
+		return nil, nil, err
 	}
 	pos := int(off - f.Base())
 	b, err := f.Slice(pos, f.WrotePosition()-pos)

@@ -14,9 +14,10 @@ var fuzzOpts = Options{
 	Syncer: func(*os.File, []byte) error { return nil }, // fuzz the logic, not the disk
 }
 
-// FuzzIndexFileLoad loads arbitrary bytes as an index file: loading never
-// panics, queries over any range terminate, and a key put afterwards can be
-// found again.
+// FuzzIndexFileLoad loads arbitrary bytes as an index file: loading and
+// judging it for recovery never panic, queries over any range terminate,
+// and a key put afterwards (after dropping the file, for odd first bytes)
+// can be found again.
 func FuzzIndexFileLoad(f *testing.F) {
 	size := FileSize(fuzzOpts.Slots, fuzzOpts.MaxEntries)
 	f.Add([]byte{})
@@ -46,6 +47,16 @@ func FuzzIndexFileLoad(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer x.Close()
+		var st FileState
+		x.DropFrom(func(s FileState) bool { st = s; return false })
+		if st.LastPhyOffset < x.MaxPhyOffset() || st.Name != "20260101000000000" {
+			t.Fatalf("state %+v, max phy %d", st, x.MaxPhyOffset())
+		}
+		if len(data) > 0 && data[0]&1 == 1 { // recovery rejects the file
+			if n, err := x.DropFrom(func(FileState) bool { return true }); n != 1 || err != nil || x.Len() != 0 {
+				t.Fatalf("drop: %d %v, %d files left", n, err, x.Len())
+			}
+		}
 		for _, key := range []string{"T#a", "T#b", "polygenelubricants"} {
 			got, _ := x.Query(key, 64, math.MinInt64, math.MaxInt64)
 			if len(got) > 64 {
