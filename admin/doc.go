@@ -12,10 +12,4 @@
 // broker) and -c (a cluster), -b wins. Topics a command creates, changes
 // or sends to must match ^[a-zA-Z0-9_-]+$, checked before anything is
 // sent; read commands also accept %RETRY% and %DLQ% topics.
-//
-// Commands of the issue not registered yet (they are absent from the
-// command list, so "mqadmin X" says the command does not exist): statsAll
-// and exportMetrics (the broker keeps no per-topic/group TPS statistics
-// yet), cleanExpiredCQ (the broker has no real handler yet),
-// startMonitoring.
 package admin

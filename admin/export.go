@@ -14,8 +14,8 @@ import (
 	"github.com/rocketgo/rocketgo/protocol"
 )
 
-// Export commands: a cluster's topics and groups, and its brokers' main
-// settings, written as JSON files.
+// Export commands: a cluster's topics and groups, its brokers' main
+// settings and its metrics (export_metrics.go), written as JSON files.
 
 const defaultExportDir = "/tmp/rocketmq/export"
 
@@ -32,6 +32,10 @@ func exportCommands() []*Command {
 		{Name: "exportConfigs", Desc: "export configs", Run: runExportConfigs, Options: []Option{
 			{Short: "c", Long: "clusterName", Arg: true, Required: true, Usage: "choose a cluster to export"},
 			{Short: "f", Long: "filePath", Arg: true, Usage: "export configs.json path | default " + defaultExportDir},
+		}},
+		{Name: "exportMetrics", Desc: "export metrics", Run: runExportMetrics, Options: []Option{
+			{Short: "c", Long: "clusterName", Arg: true, Required: true, Usage: "choose a cluster to export"},
+			{Short: "f", Long: "filePath", Arg: true, Usage: "export metrics.json path | default " + defaultExportDir},
 		}},
 	}
 }
