@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rocketgo/rocketgo/client"
@@ -20,7 +21,7 @@ var optGroup = Option{Short: "g", Long: "groupName", Arg: true, Required: true, 
 func consumerCommands() []*Command {
 	return []*Command{
 		{Name: "consumerProgress", Desc: "Query consumers's progress, speed", Run: runConsumerProgress, Options: []Option{
-			optGroup, {Short: "s", Long: "showClientIP", Arg: true, Usage: "Show Client IP per Queue (not implemented yet)"},
+			optGroup, {Short: "s", Long: "showClientIP", Arg: true, Usage: "Show Client IP per Queue"},
 		}},
 		consumerStatusCommand(),
 		{Name: "consumerConnection", Desc: "Query consumer's socket connection, client version and subscription", Run: runConsumerConnection, Options: []Option{
@@ -75,33 +76,30 @@ func versionDesc(v int32) string {
 
 func runConsumerProgress(ctx context.Context, x *Exec) error {
 	group := x.Str("g")
-	if show, err := x.Bool("s", false); err != nil {
+	showClientIP, err := x.Bool("s", false)
+	if err != nil {
 		return err
-	} else if show {
-		return fmt.Errorf("-s true (client IP per queue) is not implemented yet in RocketGo")
 	}
 	a, err := x.Admin()
 	if err != nil {
 		return err
 	}
-	_, addrs, err := routeBrokers(ctx, a, protocol.RetryTopic(group))
+	all, tps, err := groupConsumeStats(ctx, a, group)
 	if err != nil {
-		return fmt.Errorf("consumer group %s: %w", group, err)
-	}
-	all := map[protocol.MessageQueue]protocol.OffsetWrapper{}
-	tps := 0.0
-	for _, name := range slices.Sorted(maps.Keys(addrs)) {
-		cs, err := a.ConsumeStats(ctx, addrs[name], group, "")
-		if err != nil {
-			return err
-		}
-		tps += cs.ConsumeTps
-		maps.Copy(all, cs.OffsetTable)
+		return err
 	}
 	if len(all) == 0 {
 		return fmt.Errorf("consumer group %s has no consume stats: it has committed no offset yet", group)
 	}
-	fmt.Fprintf(x.Out, "%-64s  %-32s  %-4s  %-20s  %-20s  %-20s  %s\n", "#Topic", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Diff", "#LastTime")
+	var holders map[protocol.MessageQueue]string
+	if showClientIP {
+		if holders, err = queueHolders(ctx, a, group); err != nil {
+			fmt.Fprintf(x.Err, "consumer group %s: which client holds each queue: %v\n", group, err)
+		}
+		fmt.Fprintf(x.Out, "%-64s  %-32s  %-4s  %-20s  %-20s  %-20s %-20s  %s\n", "#Topic", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Client IP", "#Diff", "#LastTime")
+	} else {
+		fmt.Fprintf(x.Out, "%-64s  %-32s  %-4s  %-20s  %-20s  %-20s  %s\n", "#Topic", "#Broker Name", "#QID", "#Broker Offset", "#Consumer Offset", "#Diff", "#LastTime")
+	}
 	var diffTotal int64
 	for _, mq := range sortedQueues(all) {
 		o := all[mq]
@@ -111,10 +109,83 @@ func runConsumerProgress(ctx context.Context, x *Exec) error {
 		if o.LastTimestamp != 0 {
 			last = time.UnixMilli(o.LastTimestamp).Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(x.Out, "%-64s  %-32s  %-4d  %-20d  %-20d  %-20d  %s\n", mq.Topic, mq.BrokerName, mq.QueueID, o.BrokerOffset, o.ConsumerOffset, diff, last)
+		if showClientIP {
+			ip, ok := holders[mq]
+			if !ok {
+				ip = "N/A"
+			}
+			fmt.Fprintf(x.Out, "%-64s  %-32s  %-4d  %-20d  %-20d  %-20s %-20d  %s\n", mq.Topic, mq.BrokerName, mq.QueueID, o.BrokerOffset, o.ConsumerOffset, ip, diff, last)
+		} else {
+			fmt.Fprintf(x.Out, "%-64s  %-32s  %-4d  %-20d  %-20d  %-20d  %s\n", mq.Topic, mq.BrokerName, mq.QueueID, o.BrokerOffset, o.ConsumerOffset, diff, last)
+		}
 	}
 	fmt.Fprintf(x.Out, "\nConsume TPS: %.2f\nDiff Total: %d\n", tps, diffTotal)
 	return nil
+}
+
+// groupConsumeStats merges group's consume stats from every broker of its
+// retry topic's route (upstream examineConsumeStats), with the summed TPS.
+func groupConsumeStats(ctx context.Context, a *client.Admin, group string) (map[protocol.MessageQueue]protocol.OffsetWrapper, float64, error) {
+	_, addrs, err := routeBrokers(ctx, a, protocol.RetryTopic(group))
+	if err != nil {
+		return nil, 0, fmt.Errorf("consumer group %s: %w", group, err)
+	}
+	all := map[protocol.MessageQueue]protocol.OffsetWrapper{}
+	tps := 0.0
+	for _, name := range slices.Sorted(maps.Keys(addrs)) {
+		cs, err := a.ConsumeStats(ctx, addrs[name], group, "")
+		if err != nil {
+			return nil, 0, err
+		}
+		tps += cs.ConsumeTps
+		maps.Copy(all, cs.OffsetTable)
+	}
+	return all, tps, nil
+}
+
+// groupConnection returns group's live members as the first broker of its
+// retry topic's route that answers knows them (upstream
+// examineConsumerConnectionInfo), with that broker's address.
+func groupConnection(ctx context.Context, a *client.Admin, group string) (*protocol.ConsumerConnection, string, error) {
+	type answer struct {
+		cc   *protocol.ConsumerConnection
+		addr string
+	}
+	ans, err := firstAnswer(ctx, a, protocol.RetryTopic(group), func(addr string) (answer, error) {
+		cc, err := a.ConsumerConnection(ctx, addr, group)
+		return answer{cc, addr}, err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return ans.cc, ans.addr, nil
+}
+
+// queueHolders returns the IP of the client holding each queue of group,
+// from the queue tables the live members report (upstream
+// ConsumerProgressSubCommand's showClientIP).
+func queueHolders(ctx context.Context, a *client.Admin, group string) (map[protocol.MessageQueue]string, error) {
+	cc, addr, err := groupConnection(ctx, a, group)
+	if err != nil {
+		return nil, err
+	}
+	holders := map[protocol.MessageQueue]string{}
+	var errs []error
+	for _, c := range cc.ConnectionSet {
+		body, err := a.ConsumerRunningInfo(ctx, addr, group, c.ClientID, false)
+		if err == nil {
+			var ri *runningInfo
+			if ri, err = decodeRunningInfo(body); err == nil {
+				ip, _, _ := strings.Cut(c.ClientID, "@")
+				for mq := range ri.Queues {
+					holders[mq] = ip
+				}
+				continue
+			}
+		}
+		errs = append(errs, fmt.Errorf("client %s: %w", c.ClientID, err))
+	}
+	return holders, errors.Join(errs...)
 }
 
 // firstAnswer asks each broker of topic's route in turn and returns the

@@ -34,6 +34,7 @@ type runningInfo struct {
 	Queues          map[protocol.MessageQueue]map[string]any
 	Jstack          string
 	StatusTopicKeys []string
+	FailedMsgs      map[string]int64 // per topic: statusTable's consumeFailedMsgs
 }
 
 func decodeRunningInfo(body []byte) (*runningInfo, error) {
@@ -59,6 +60,16 @@ func decodeRunningInfo(body []byte) (*runningInfo, error) {
 		ri.Queues[mq] = v
 	}
 	ri.StatusTopicKeys = slices.Sorted(maps.Keys(raw.StatusTable))
+	ri.FailedMsgs = map[string]int64{}
+	for topic, v := range raw.StatusTable {
+		var st struct {
+			ConsumeFailedMsgs int64 `json:"consumeFailedMsgs"`
+		}
+		if err := json.Unmarshal(v, &st); err != nil {
+			return nil, fmt.Errorf("decode consumer running info: status of topic %.80q: %w", topic, err)
+		}
+		ri.FailedMsgs[topic] = st.ConsumeFailedMsgs
+	}
 	return ri, nil
 }
 
