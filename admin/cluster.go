@@ -37,6 +37,10 @@ func clusterCommands() []*Command {
 			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "Broker address (wins over -c)"},
 			{Short: "c", Long: "cluster", Arg: true, Usage: "cluster name"},
 		}},
+		{Name: "cleanExpiredCQ", Desc: "Clean expired ConsumeQueue on broker.", Run: runCleanExpiredCQ, Options: []Option{
+			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "Broker address (wins over -c)"},
+			{Short: "c", Long: "cluster", Arg: true, Usage: "clustername (neither -b nor -c: every broker of every cluster)"},
+		}},
 		{Name: "getBrokerConfig", Desc: "Get broker config by cluster or special broker!", Run: runGetBrokerConfig, Options: []Option{
 			{Short: "b", Long: "brokerAddr", Arg: true, Usage: "get which broker (wins over -c)"},
 			{Short: "c", Long: "clusterName", Arg: true, Usage: "get which cluster"},
@@ -222,21 +226,61 @@ func runGetBrokerConfig(ctx context.Context, x *Exec) error {
 }
 
 func runUpdateBrokerConfig(ctx context.Context, x *Exec) error {
-	key, value := x.Str("k"), x.Str("v")
-	if key == "" || strings.ContainsAny(key, "=:\n") || strings.Contains(value, "\n") {
-		return fmt.Errorf("-k %q -v %q: a key is a non-empty name without '=', ':' or newlines, a value one line", key, value)
+	key, value := strings.TrimSpace(x.Str("k")), strings.TrimSpace(x.Str("v"))
+	if key == "" || strings.ContainsAny(key, "=: \t\n") || strings.ContainsAny(value, "\r\n") {
+		return fmt.Errorf("-k %q -v %q: a key is a non-empty name without '=', ':', spaces or newlines, a value one line", key, value)
 	}
-	a, brokers, err := x.adminAndTargets(ctx, false)
+	// The masters of -c, as upstream: slaves take their config from their own files.
+	a, brokers, err := x.adminAndTargets(ctx, true)
 	if err != nil {
 		return err
 	}
+	body := []byte(escapePropertiesKey(key) + "=" + escapePropertiesValue(value) + "\n")
+	failed := 0
 	for _, b := range brokers {
-		if err := a.UpdateBrokerConfig(ctx, b.Addr, []byte(key+"="+value+"\n")); err != nil {
-			return err
+		remark, err := a.UpdateBrokerConfig(ctx, b.Addr, body)
+		if err != nil {
+			if len(brokers) == 1 {
+				return err
+			}
+			failed++
+			fmt.Fprintf(x.Err, "update broker config of %s failed: %v\n", b.Addr, err)
+			continue
 		}
 		fmt.Fprintf(x.Out, "update broker config success, %s\n", b.Addr)
+		if remark != "" {
+			fmt.Fprintf(x.Err, "note: %s: %s\n", b.Addr, remark)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d brokers refused the update", failed, len(brokers))
 	}
 	return nil
+}
+
+// escapePropertiesKey and escapePropertiesValue write -k and -v so the
+// broker reads back exactly what was typed (upstream sends a
+// java.util.Properties, whose encoding escapes the same characters).
+func escapePropertiesKey(k string) string { return escapeProperties(k, true) }
+
+func escapePropertiesValue(v string) string { return escapeProperties(v, false) }
+
+func escapeProperties(s string, key bool) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '\\' || r == '#' || r == '!' || r == '$' || (key && (r == '=' || r == ':')):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == ' ' && (key || i == 0 || i == len(s)-1):
+			b.WriteString("\\ ")
+		case r == '\t':
+			b.WriteString("\\t")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func runWritePerm(add bool) func(ctx context.Context, x *Exec) error {
@@ -323,6 +367,37 @@ func runCleanUnusedTopic(ctx context.Context, x *Exec) error {
 		if err := a.CleanUnusedTopic(ctx, b.Addr); err != nil {
 			fmt.Fprintln(x.Out, "false")
 			return err
+		}
+	}
+	fmt.Fprintln(x.Out, "success")
+	return nil
+}
+
+func runCleanExpiredCQ(ctx context.Context, x *Exec) error {
+	a, err := x.Admin()
+	if err != nil {
+		return err
+	}
+	var brokers []broker
+	if x.Has("b") || x.Has("c") {
+		if brokers, err = x.targets(ctx, a, false); err != nil {
+			return err
+		}
+	} else {
+		info, err := a.ClusterInfo(ctx)
+		if err != nil {
+			return err
+		}
+		brokers = allBrokers(info, "")
+	}
+	if len(brokers) == 0 {
+		fmt.Fprintln(x.Out, "false")
+		return fmt.Errorf("no broker registered with the name server")
+	}
+	for _, b := range brokers {
+		if err := a.CleanExpiredConsumeQueue(ctx, b.Addr); err != nil {
+			fmt.Fprintln(x.Out, "false")
+			return fmt.Errorf("cleanExpiredCQ on %s: %w", b.Addr, err)
 		}
 	}
 	fmt.Fprintln(x.Out, "success")

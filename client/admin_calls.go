@@ -168,10 +168,16 @@ func (a *Admin) BrokerConfig(ctx context.Context, addr string) (string, error) {
 	return string(resp.Body), nil
 }
 
-// UpdateBrokerConfig sends properties text (key=value lines) to the broker at addr.
-func (a *Admin) UpdateBrokerConfig(ctx context.Context, addr string, props []byte) error {
-	_, err := a.call(ctx, "update broker config", addr, protocol.ReqUpdateBrokerConfig, nil, props)
-	return err
+// UpdateBrokerConfig sends properties text (key=value lines) to the broker
+// at addr. The remark of the success answer is returned: RocketGo brokers
+// name there the keys that were persisted but take effect only after a
+// restart (upstream brokers answer an empty remark).
+func (a *Admin) UpdateBrokerConfig(ctx context.Context, addr string, props []byte) (remark string, err error) {
+	resp, err := a.call(ctx, "update broker config", addr, protocol.ReqUpdateBrokerConfig, nil, props)
+	if err != nil {
+		return "", err
+	}
+	return resp.Remark, nil
 }
 
 // QueryTopicConsumeByWho returns the groups consuming topic on the broker at addr.
@@ -415,5 +421,12 @@ func (a *Admin) SystemTopicsOfBroker(ctx context.Context, addr string) ([]string
 // topics it has no config for.
 func (a *Admin) CleanUnusedTopic(ctx context.Context, addr string) error {
 	_, err := a.call(ctx, "clean unused topics", addr, protocol.ReqCleanUnusedTopic, nil, nil)
+	return err
+}
+
+// CleanExpiredConsumeQueue asks the broker at addr to remove the consume
+// queues whose messages have all expired (mqadmin cleanExpiredCQ).
+func (a *Admin) CleanExpiredConsumeQueue(ctx context.Context, addr string) error {
+	_, err := a.call(ctx, "clean expired consume queues", addr, protocol.ReqCleanExpiredConsumeQueue, nil, nil)
 	return err
 }

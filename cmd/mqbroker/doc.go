@@ -8,6 +8,10 @@
 // -n (--namesrvAddr) sets the name server list and overrides namesrvAddr of
 // the file. -p (--printConfigItem) prints every effective key and exits; -m
 // (--printImportantConfig) prints the important ones. -h prints the usage.
+// mqadmin updateBrokerConfig rewrites the -c file in place (comments and
+// order kept, the old content in FILE.bak); without -c it writes
+// <storePathRootDir>/config/broker.properties under the default store
+// root, which mqbroker loads at start when there is no -c.
 // A bad flag prints the usage and exits with status 2; a bad configuration
 // names every offending key and exits with status 1.
 //

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -19,7 +20,8 @@ import (
 )
 
 const usage = `usage: mqbroker [-c <arg>] [-h] [-m] [-n <arg>] [-p]
- -c,--configFile <arg>       Broker config properties file
+ -c,--configFile <arg>       Broker config properties file; mqadmin updateBrokerConfig rewrites it
+                             (without -c: <storePathRootDir>/config/broker.properties, loaded if present)
  -h,--help                   Print help
  -m,--printImportantConfig   Print important config items
  -n,--namesrvAddr <arg>      Name server address list, eg: '192.168.0.1:9876;192.168.0.2:9876'
@@ -92,8 +94,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	cfg := config.DefaultBroker()
 	var warnings []config.Warning
-	if o.configFile != "" {
-		if warnings, err = config.LoadFile(o.configFile, &cfg); err != nil {
+	// Without -c, the file runtime config updates (mqadmin
+	// updateBrokerConfig) were persisted to is loaded, if there is one.
+	confFile, persisted := o.configFile, false
+	if confFile == "" {
+		confFile = filepath.Join(cfg.Store.Paths().Config, broker.DefaultConfigFileName)
+		_, err := os.Stat(confFile)
+		persisted = err == nil
+	}
+	if o.configFile != "" || persisted {
+		if warnings, err = config.LoadFile(confFile, &cfg); err != nil {
 			fmt.Fprintf(stderr, "mqbroker: %v\n", err)
 			return 1
 		}
@@ -136,14 +146,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, w := range warnings {
 		log.Warn("config: " + w.String())
 	}
-	if o.configFile != "" {
+	switch {
+	case o.configFile != "":
 		log.Info("load config properties file OK", "file", o.configFile)
+	case persisted:
+		log.Info("no -c: loaded the config persisted by runtime updates", "file", confFile)
+	default:
+		log.Info("no -c: defaults in use; runtime config updates will be persisted", "file", confFile)
 	}
 	if cfg.NamesrvAddr == "" {
 		log.Warn("no name server address (namesrvAddr or -n): clients cannot find this broker through a name server")
 	}
 
-	b, err := broker.New(cfg, broker.WithLogger(log), broker.WithStoreLogger(storeLog))
+	b, err := broker.New(cfg, broker.WithLogger(log), broker.WithStoreLogger(storeLog), broker.WithConfigFile(confFile))
 	if err != nil {
 		log.Error("broker not started", "err", err)
 		return 1

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketgo/rocketgo/client"
 	"github.com/rocketgo/rocketgo/internal/testcluster"
 )
 
@@ -92,5 +93,65 @@ func TestProcess(t *testing.T) {
 	log, err := os.ReadFile(filepath.Join(p.Dir, "logs", "broker.log"))
 	if err != nil || !strings.Contains(string(log), "broker stopped") {
 		t.Fatalf("broker.log: %v\n%s", err, log)
+	}
+}
+
+// TestConfigUpdateSurvivesRestart updates the running broker process, a
+// live key and a restart key, restarts it with the same -c file and sees
+// both values in effect.
+func TestConfigUpdateSurvivesRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs processes")
+	}
+	ns := testcluster.StartNamesrv(t, nil)
+	p := testcluster.StartBroker(t, []string{ns.Addr}, map[string]string{"brokerName": "broker-r"})
+	a, err := client.NewAdmin(client.ClientOptions{NameServers: []string{ns.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	remark, err := a.UpdateBrokerConfig(ctx, p.Addr, []byte("fileReservedTime=5\nsendMessageThreadPoolNums=3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(remark, "sendMessageThreadPoolNums take effect after a restart") {
+		t.Fatalf("remark %q", remark)
+	}
+	conf, err := os.ReadFile(filepath.Join(p.Dir, "broker.properties"))
+	if err != nil || !strings.Contains(string(conf), "\nfileReservedTime=5\n") || !strings.Contains(string(conf), "brokerName=broker-r\n") {
+		t.Fatalf("-c file after the update: %v\n%s", err, conf)
+	}
+	text, err := a.BrokerConfig(ctx, p.Addr)
+	if err != nil || !strings.Contains(text, "fileReservedTime=5\n") || strings.Contains(text, "sendMessageThreadPoolNums=3\n") {
+		t.Fatalf("before the restart: %v\n%s", err, text)
+	}
+	p = testcluster.RestartBroker(t, p)
+	text, err = a.BrokerConfig(ctx, p.Addr)
+	if err != nil || !strings.Contains(text, "fileReservedTime=5\n") || !strings.Contains(text, "sendMessageThreadPoolNums=3\n") {
+		t.Fatalf("after the restart: %v\n%s", err, text)
+	}
+}
+
+// TestNoConfigFileLoadsPersistedUpdates: without -c, the file runtime
+// updates are persisted to under the default store root is loaded.
+func TestNoConfigFileLoadsPersistedUpdates(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"-p"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "fileReservedTime=72\n") {
+		t.Fatalf("defaults: exit %d: %s", code, errb.String())
+	}
+	persisted := filepath.Join(home, "store", "config", "broker.properties")
+	if err := os.MkdirAll(filepath.Dir(persisted), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(persisted, []byte("fileReservedTime=9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"-p"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "fileReservedTime=9\n") {
+		t.Fatalf("persisted file not loaded: exit %d: %s", code, errb.String())
 	}
 }
