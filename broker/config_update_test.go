@@ -81,6 +81,11 @@ func TestUpdateConfigLive(t *testing.T) {
 		}
 	}
 
+	// autoCreateSubscriptionGroup=false: a pull of an unknown group is refused.
+	mustCode(t, updateConfig(t, c, b.Addr(), "autoCreateSubscriptionGroup=false"), protocol.RespSuccess)
+	resp = call(t, c, b.Addr(), pullReq("NewGroup", "AutoBefore", 0, 0, 0, 0, "*"))
+	mustCode(t, resp, protocol.RespSubscriptionGroupNotExist)
+
 	// brokerPermission=4 (read only) reaches the route at once; the register
 	// period is 30 s, far beyond the wait.
 	mustCode(t, updateConfig(t, c, b.Addr(), "brokerPermission=4"), protocol.RespSuccess)
@@ -95,7 +100,7 @@ func TestUpdateConfigLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "# test broker\nbrokerName=broker-test\nautoCreateTopicEnable=false\nfileReservedTime=7\ndeleteWhen=01;13\nbrokerPermission=4\n"; string(got) != want {
+	if want := "# test broker\nbrokerName=broker-test\nautoCreateTopicEnable=false\nfileReservedTime=7\ndeleteWhen=01;13\nautoCreateSubscriptionGroup=false\nbrokerPermission=4\n"; string(got) != want {
 		t.Fatalf("persisted file:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -199,4 +204,31 @@ func TestUpdateConfigConcurrent(t *testing.T) {
 			t.Fatalf("%s in effect %s", k, v)
 		}
 	}
+}
+
+// FuzzConfigUpdateBody feeds arbitrary UPDATE_BROKER_CONFIG bodies to the
+// parser: it must answer an error or entries that each set cleanly, with
+// canonical keys none of which is black-listed.
+func FuzzConfigUpdateBody(f *testing.F) {
+	f.Add([]byte("fileReservedTime=48\ndeleteWhen=04;13\n"))
+	f.Add([]byte("mapedFileSizeCommitLog=1024\nmappedFileSizeCommitLog : 2048\n"))
+	f.Add([]byte("brokerIP1 ${brokerIP2}\\\n  \nrocketmqHome=/\n"))
+	f.Add([]byte("fileReserveTime=1\nlistenPort=\\u0031\n"))
+	cur := config.DefaultBroker()
+	refused := configRefused(&cur)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		set, err := parseConfigUpdate(&cur, body)
+		if err != nil {
+			return
+		}
+		next := cur
+		for _, e := range set {
+			if k, ok := config.CanonicalKey(&cur, e.Key); !ok || k != e.Key || refused[k] || configEffects[k] == 0 {
+				t.Fatalf("entry %+v: canonical %q %v, refused %v", e, k, ok, refused[k])
+			}
+			if err := config.Set(&next, e.Key, e.Value); err != nil {
+				t.Fatalf("entry %+v does not set: %v", e, err)
+			}
+		}
+	})
 }
