@@ -76,6 +76,22 @@
 // (register.go); offsets are written every flushConsumerOffsetInterval and
 // at shutdown. clients.go and locks.go live in memory only.
 //
+// # Configuration at run time
+//
+// config_update.go answers UPDATE_BROKER_CONFIG: the whole update is
+// checked first (unknown keys with a did-you-mean, values, Validate,
+// upstream's black list and configBlackList, settings RocketGo cannot run
+// with) and refused as a whole. configEffects classifies every key: those
+// that can change now are swapped in (the config is an atomic pointer) and
+// pushed to what copied them at start (store expiry, built-in topics,
+// autoCreateSubscriptionGroup, the register, offset flush and transaction
+// check timers; a new brokerPermission is registered at once); the rest
+// are persisted and named in the answer's remark as waiting for a restart.
+// Every key is written to the -c file in place (WithConfigFile), or to
+// <store>/config/broker.properties. admin_clean.go sweeps expired consume
+// queues (CLEAN_EXPIRED_CONSUMEQUEUE) and those of topics without a config
+// (CLEAN_UNUSED_TOPIC, and after DELETE_TOPIC_IN_BROKER).
+//
 // # Not built yet
 //
 // Master/slave replication (brokerRole SLAVE and SYNC_MASTER), DLedger

@@ -96,7 +96,17 @@
 // files that only point below the new commit log head go next. A deleted
 // segment stays mapped until its last reader releases it, so deletion never
 // waits for readers (destroyMapedFileIntervalForcibly has nothing to force).
-// Options.Now and Options.DiskUsage let tests drive all of this.
+// Options.Now and Options.DiskUsage let tests drive all of this. SetExpiry
+// changes deleteWhen, fileReservedTime, diskMaxUsedSpaceRatio,
+// cleanFileForciblyEnable, cleanResourceInterval and
+// deleteCommitLogFilesInterval of a running store (cleancq.go, expiry.go).
+//
+// CleanExpiredQueues (mqadmin cleanExpiredCQ) removes whole consume queues
+// whose last message lies below the commit log head, sparing the schedule
+// topic, as upstream. Unlike upstream each such queue keeps its offsets:
+// its next message continues at the old max offset, also after a restart
+// (expiredQueueOffsets.json in the config directory), until its topic is
+// deleted.
 //
 // # Lock order
 //

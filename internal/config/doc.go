@@ -51,6 +51,11 @@
 // Print writes every key=value in declaration order, as upstream's -p does;
 // Encode writes the same with escapes, so that Load reads back exactly what
 // was written (use it to persist a configuration).
+// RewriteProperties and UpdateFile change keys of an existing file in place,
+// keeping its comments, order and untouched lines and appending new keys;
+// WriteFileAtomic writes it through a synced temporary file and a rename,
+// keeping the old content as FILE.bak (the broker persists runtime config
+// updates this way).
 // SplitAddrs splits a ';'-separated name server list and checks each
 // host:port; a ',' list is split too, with a warning.
 package config
