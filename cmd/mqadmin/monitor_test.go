@@ -112,6 +112,46 @@ func clientOptions(h *harness) client.ClientOptions {
 		PersistConsumerOffsetInterval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
 }
 
+// startProducer starts a producer of group that stops when the test ends.
+func startProducer(t *testing.T, h *harness, group string) *client.Producer {
+	t.Helper()
+	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: clientOptions(h), Group: group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown(context.Background()) })
+	return p
+}
+
+// startPushConsumer starts a consumer of group reading topic from its
+// first message; each message it consumes is a value on the channel.
+func startPushConsumer(t *testing.T, h *harness, group, topic string) (*client.PushConsumer, <-chan struct{}) {
+	t.Helper()
+	consumed := make(chan struct{}, 64)
+	pc, err := client.NewPushConsumer(client.PushConsumerOptions{ClientOptions: clientOptions(h), Group: group, ConsumeFrom: client.ConsumeFromFirstOffset,
+		RebalanceInterval: 200 * time.Millisecond,
+		Listener: func(ctx context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
+			for range msgs {
+				consumed <- struct{}{}
+			}
+			return client.ConsumeSuccess, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Subscribe(topic, client.ByTag("*")); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Shutdown(context.Background()) })
+	return pc, consumed
+}
+
 // TestStartMonitoring: a group with live members and a backlog gets its
 // undone line in the first round; a pull past the end of a queue gets its
 // offset-moved event reported; SIGINT ends the monitor with status 0.
@@ -121,14 +161,7 @@ func TestStartMonitoring(t *testing.T) {
 	h.ok("updateTopic", "-c", "DefaultCluster", "-t", "MonTopic", "-r", "1", "-w", "1")
 	h.waitOut("MonTopic routed", func(string) bool { return true }, "topicRoute", "-t", "MonTopic")
 
-	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: clientOptions(h), Group: "MonPG"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown(context.Background()) })
+	p := startProducer(t, h, "MonPG")
 	// Two messages, then three stored at least 50 ms later: the group
 	// below consumes the first two, so its oldest unconsumed message is
 	// that much newer than its last consumed one.
@@ -202,30 +235,11 @@ func TestStartMonitoring(t *testing.T) {
 // the client holding each queue, from the members' running info.
 func TestConsumerProgressClientIP(t *testing.T) {
 	h := startHarness(t)
-	ctx := context.Background()
 	h.ok("updateTopic", "-c", "DefaultCluster", "-t", "IPTopic", "-r", "2", "-w", "2")
 	h.waitOut("IPTopic routed", func(string) bool { return true }, "topicRoute", "-t", "IPTopic")
 	h.ok("sendMessage", "-t", "IPTopic", "-p", "one")
 
-	consumed := make(chan struct{}, 4)
-	pc, err := client.NewPushConsumer(client.PushConsumerOptions{ClientOptions: clientOptions(h), Group: "IPCG", ConsumeFrom: client.ConsumeFromFirstOffset,
-		RebalanceInterval: 200 * time.Millisecond,
-		Listener: func(ctx context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
-			for range msgs {
-				consumed <- struct{}{}
-			}
-			return client.ConsumeSuccess, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.Subscribe("IPTopic", client.ByTag("*")); err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Shutdown(context.Background()) })
+	pc, consumed := startPushConsumer(t, h, "IPCG", "IPTopic")
 	select {
 	case <-consumed:
 	case <-time.After(20 * time.Second):
@@ -254,14 +268,7 @@ func TestCharsetAndUnitFlags(t *testing.T) {
 	ctx := context.Background()
 	h.ok("updateTopic", "-c", "DefaultCluster", "-t", "GbkTopic", "-r", "1", "-w", "1")
 	h.waitOut("GbkTopic routed", func(string) bool { return true }, "topicRoute", "-t", "GbkTopic")
-	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: clientOptions(h), Group: "GbkPG"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown(context.Background()) })
+	p := startProducer(t, h, "GbkPG")
 	gbk := []byte{0xd6, 0xd0, 0xce, 0xc4, '-', 'o', 'k'} // "中文-ok" in GBK
 	if _, err := p.Send(ctx, client.NewMessage("GbkTopic", "TagG", gbk)); err != nil {
 		t.Fatal(err)
