@@ -71,6 +71,11 @@ func runStartMonitoring(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
+	// A name server that cannot be reached fails the command at once
+	// rather than every round.
+	if _, err := a.TopicList(ctx); err != nil {
+		return err
+	}
 	m := &monitor{admin: a, out: &lineWriter{w: x.Out}, err: x.Err, now: time.Now}
 	stopEvents := m.watchOffsetMoved(ctx, x)
 	defer stopEvents()

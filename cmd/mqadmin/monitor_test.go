@@ -158,6 +158,10 @@ func startPushConsumer(t *testing.T, h *harness, group, topic string) (*client.P
 func TestStartMonitoring(t *testing.T) {
 	h := startHarness(t)
 	ctx := context.Background()
+	// A name server that cannot be reached ends it at once, with the hint.
+	if r := run(t, h.bin, nil, "startMonitoring", "-n", "127.0.0.1:1"); r.code != 1 || !strings.Contains(r.err, "hint: the name server at 127.0.0.1:1 cannot be reached") {
+		t.Errorf("startMonitoring without a name server: exit %d\n%s%s", r.code, r.out, r.err)
+	}
 	h.ok("updateTopic", "-c", "DefaultCluster", "-t", "MonTopic", "-r", "1", "-w", "1")
 	h.waitOut("MonTopic routed", func(string) bool { return true }, "topicRoute", "-t", "MonTopic")
 
