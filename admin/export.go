@@ -198,18 +198,31 @@ var exportedBrokerKeys = []string{
 	"traceOn", "traceTopicEnable", "useTLS", "autoCreateTopicEnable", "autoCreateSubscriptionGroup",
 }
 
-func runExportConfigs(ctx context.Context, x *Exec) error {
+// exportedCluster connects and returns the cluster info with the cluster
+// -c names, which must be in it.
+func exportedCluster(ctx context.Context, x *Exec) (*client.Admin, *protocol.ClusterInfo, string, error) {
+	cluster := strings.TrimSpace(x.Str("c"))
+	if cluster == "" {
+		return nil, nil, "", fmt.Errorf("-c needs a cluster name")
+	}
 	a, err := x.Admin()
 	if err != nil {
-		return err
+		return nil, nil, "", err
 	}
 	info, err := a.ClusterInfo(ctx)
 	if err != nil {
-		return err
+		return nil, nil, "", err
 	}
-	cluster := x.Str("c")
 	if _, ok := info.ClusterAddrTable[cluster]; !ok {
-		return fmt.Errorf("cluster %q not found", cluster)
+		return nil, nil, "", fmt.Errorf("cluster %q not found", cluster)
+	}
+	return a, info, cluster, nil
+}
+
+func runExportConfigs(ctx context.Context, x *Exec) error {
+	a, info, cluster, err := exportedCluster(ctx, x)
+	if err != nil {
+		return err
 	}
 	masters, slaves := 0, 0
 	configs := map[string]map[string]string{}

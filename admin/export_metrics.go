@@ -90,20 +90,9 @@ type metricsReport struct {
 }
 
 func runExportMetrics(ctx context.Context, x *Exec) error {
-	cluster := strings.TrimSpace(x.Str("c"))
-	if cluster == "" {
-		return fmt.Errorf("-c needs a cluster name")
-	}
-	a, err := x.Admin()
+	a, info, cluster, err := exportedCluster(ctx, x)
 	if err != nil {
 		return err
-	}
-	info, err := a.ClusterInfo(ctx)
-	if err != nil {
-		return err
-	}
-	if _, ok := info.ClusterAddrTable[cluster]; !ok {
-		return fmt.Errorf("cluster %q not found", cluster)
 	}
 	report := metricsReport{EvaluateReport: map[string]*metricsBroker{}}
 	tot := &report.TotalData
