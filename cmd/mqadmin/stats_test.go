@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,17 +22,8 @@ func TestStatsCommands(t *testing.T) {
 	h.ok("updateTopic", "-c", "DefaultCluster", "-t", "IdleTopic", "-r", "1", "-w", "1")
 	h.waitOut("topics routed", func(o string) bool { return strings.Contains(o, "StatsTopic") && strings.Contains(o, "IdleTopic") }, "topicList")
 
-	opts := client.ClientOptions{NameServers: []string{h.ns}, HeartbeatBrokerInterval: 200 * time.Millisecond,
-		PersistConsumerOffsetInterval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
 	ctx := context.Background()
-	p, err := client.NewProducer(client.ProducerOptions{ClientOptions: opts, Group: "StatsPG"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown(context.Background()) })
+	p := startProducer(t, h, "StatsPG")
 	send := func(n int, delayed bool) {
 		t.Helper()
 		for i := range n {
@@ -50,30 +40,7 @@ func TestStatsCommands(t *testing.T) {
 	send(normal, false)
 	send(delayed, true)
 
-	consumed := make(chan struct{}, 64)
-	pc, err := client.NewPushConsumer(client.PushConsumerOptions{ClientOptions: opts, Group: "StatsCG", ConsumeFrom: client.ConsumeFromFirstOffset,
-		RebalanceInterval: 200 * time.Millisecond,
-		Listener: func(ctx context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
-			for range msgs {
-				consumed <- struct{}{}
-			}
-			return client.ConsumeSuccess, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.Subscribe("StatsTopic", client.ByTag("*")); err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			pc.Shutdown(context.Background())
-		}
-	})
+	pc, consumed := startPushConsumer(t, h, "StatsCG", "StatsTopic")
 	timeout := time.After(30 * time.Second)
 	for range normal + delayed {
 		select {
@@ -148,8 +115,9 @@ func TestStatsCommands(t *testing.T) {
 
 	// Stop consuming (its offsets are committed at shutdown) and send more:
 	// they are the accumulation.
-	pc.Shutdown(ctx)
-	stopped = true
+	if err := pc.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
 	send(later, false)
 
 	in, out24 := normal+delayed+later, normal+delayed
