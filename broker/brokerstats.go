@@ -172,6 +172,16 @@ func (s *brokerStats) item(name, key string) (*statsItem, bool) {
 	return nil, false
 }
 
+// getTps is the group's get rate on topic over the last minute, which
+// upstream adds up into ConsumeStats.consumeTps.
+func (s *brokerStats) getTps(topic, group string) float64 {
+	it, ok := s.item(protocol.StatsGroupGetNums, topic+"@"+group)
+	if !ok {
+		return 0
+	}
+	return it.window(windowMinute).Tps
+}
+
 // tick samples the rings that are due at now and records the daily
 // figures when a local midnight has passed since the last tick.
 func (s *brokerStats) tick(now time.Time) {

@@ -251,3 +251,21 @@ func TestViewBrokerStatsData(t *testing.T) {
 		t.Fatalf("runtime info: msgGetTotalTodayNow %s msgPutTotalTodayMorning %s", info.Table["msgGetTotalTodayNow"], info.Table["msgPutTotalTodayMorning"])
 	}
 }
+
+// GET_CONSUME_STATS' consumeTps is the group's sampled get rate.
+func TestGetTpsForConsumeStats(t *testing.T) {
+	s := newBrokerStats("C", func() int64 { return 0 })
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.Local)
+	s.tick(t0)
+	if got := s.getTps("T", "G"); got != 0 {
+		t.Fatalf("no gets yet: tps %v", got)
+	}
+	s.recordPull("T", "G", 6, 600, time.Millisecond)
+	s.tick(t0.Add(10 * time.Second))
+	if got := s.getTps("T", "G"); math.Abs(got-0.6) > 1e-9 {
+		t.Fatalf("tps %v, want 0.6", got)
+	}
+	if got := s.getTps("T", "other"); got != 0 {
+		t.Fatalf("another group: tps %v", got)
+	}
+}

@@ -57,6 +57,7 @@ func (b *Broker) handleConsumeStats(_ *remoting.Conn, req *remoting.Command) (*r
 			}
 			cs.OffsetTable[mq] = w
 		}
+		cs.ConsumeTps += b.stats.getTps(topic, h.ConsumerGroup)
 	}
 	resp := remoting.NewResponse(req, protocol.RespSuccess, "")
 	resp.Body = cs.Encode()
