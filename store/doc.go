@@ -64,7 +64,10 @@
 // follows the bad one) is first copied to <name>.bad, later segments that
 // hold data are renamed to <name>.bad, nothing with data is deleted.
 // Consume queue units past the end are dropped, and index files holding
-// entries past it are dropped too. The dispatcher then starts at the lowest
+// entries past it are dropped too; after a crash, so is every index file
+// not known to be flushed (not full, or ending after the checkpoint's index
+// time, upstream's IndexService rule) and every file after it, and the
+// re-dispatch rebuilds them, so no key is lost. The dispatcher then starts at the lowest
 // of the consume queues' end, the index's end and (after a crash) the scan
 // start, and catches up before Open returns, so the queue offset table
 // built from the consume queues afterwards is complete. Finally the
