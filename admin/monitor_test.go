@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rocketgo/rocketgo/client"
 )
 
 // runningInfoBody builds a consumer's running info as a Java client sends
@@ -84,4 +86,47 @@ func TestRunningInfoStatusTableErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"T"`) {
 		t.Fatalf("err %v", err)
 	}
+}
+
+// FuzzMonitorReports: whatever a consumer or a broker sends, the monitor's
+// analysis and the offset-moved report print lines or errors, never panic.
+func FuzzMonitorReports(f *testing.F) {
+	now := time.UnixMilli(10_000_000_000)
+	f.Add(runningInfoBody("CONSUME_PASSIVELY", false, now.Add(-3*time.Minute), "*", `{"cachedMsgCount":5,"lastConsumeTimestamp":1}`, `"T":{"consumeFailedMsgs":2}`))
+	f.Add(runningInfoBody("CONSUME_PASSIVELY", true, now, "TagA", `{"locked":"yes","lastLockTimestamp":"12"}`, ""))
+	f.Add([]byte(`{"properties":{"PROP_CONSUME_TYPE":"CONSUME_PASSIVELY","PROP_CONSUMER_START_TIMESTAMP":"1e3"},"mqTable":{{"topic":"T"}:{"tryUnlockTimes":1e300}}}`))
+	f.Add([]byte(`{"consumerGroup":"g","messageQueue":{"brokerName":"b","queueId":0,"topic":"T"},"offsetNew":0,"offsetRequest":99}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var out strings.Builder
+		m := &monitor{out: &lineWriter{w: &out}, err: &out, now: func() time.Time { return now }}
+		msg := &client.MessageExt{}
+		msg.Body = body
+		m.reportOffsetMoved(msg)
+		ri, err := decodeRunningInfo(body)
+		if err != nil {
+			return
+		}
+		other := *ri
+		other.Subscriptions = nil
+		for _, line := range analyzeRunningInfo("G", map[string]*runningInfo{"a": ri, "b": &other}, now) {
+			if strings.Contains(line, "\n") {
+				t.Fatalf("a finding spans lines: %q", line)
+			}
+		}
+	})
+}
+
+// FuzzBodyDecoder: any charset name and body give text or an error.
+func FuzzBodyDecoder(f *testing.F) {
+	f.Add("GBK", []byte{0xd6, 0xd0, 0xff})
+	f.Add("UTF-16", []byte{0xff})
+	f.Add("Cp99999999999999999999", []byte("x"))
+	f.Add("UTF-32", []byte{0, 0x11, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, charset string, body []byte) {
+		dec, err := bodyDecoder(charset)
+		if err != nil {
+			return
+		}
+		_ = dec(body)
+	})
 }
