@@ -47,7 +47,7 @@ type Env struct {
 // Main runs mqadmin with args (without the program name) and returns the
 // exit status: 0 on success, 1 on a usage error or a failed command.
 func Main(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 {
+	if len(args) == 0 || (len(args) == 1 && slices.Contains([]string{"-h", "--help", "help"}, args[0])) {
 		printCommandList(env.Stdout)
 		return 0
 	}

@@ -143,3 +143,22 @@ func FuzzParseArgs(f *testing.F) {
 		}
 	})
 }
+
+// mqadmin alone, -h, --help and help list the commands; upstream calls -h
+// an unknown sub command.
+func TestCommandListOnHelp(t *testing.T) {
+	for _, args := range [][]string{nil, {"-h"}, {"--help"}, {"help"}} {
+		out, errOut, code := run(args, nil)
+		if code != 0 || errOut != "" || !strings.HasPrefix(out, "The most commonly used mqadmin commands are:\n") {
+			t.Errorf("mqadmin %v: exit %d, %q %q", args, code, out, errOut)
+		}
+		for _, name := range []string{"statsAll", "exportMetrics", "cleanExpiredCQ", "startMonitoring", "updateBrokerConfig"} {
+			if !strings.Contains(out, "   "+name+" ") {
+				t.Errorf("mqadmin %v: %s not listed", args, name)
+			}
+		}
+	}
+	if _, errOut, code := run([]string{"-x"}, nil); code != 1 || !strings.Contains(errOut, "The sub command -x not exist.") {
+		t.Errorf("mqadmin -x: exit %d, %q", code, errOut)
+	}
+}
