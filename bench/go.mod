@@ -1,6 +1,6 @@
 module github.com/rocketgo/rocketgo/bench
 
-go 1.24
+go 1.24.0
 
 replace github.com/rocketgo/rocketgo => ../
 
