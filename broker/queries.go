@@ -24,8 +24,11 @@ func offsetResponse(req *remoting.Command, offset int64) *remoting.Command {
 }
 
 // handleQueryOffset answers QUERY_CONSUMER_OFFSET. A group without a
-// committed offset on a queue that still starts at 0 is told 0, so a new
-// group reads a young queue from its beginning, as upstream does.
+// committed offset on a queue that still starts at 0, whose first message
+// is still within the page-cache share of RAM (or that is empty), is told
+// 0, so a new group reads a young queue from its beginning whatever its
+// ConsumeFromWhere; otherwise QUERY_NOT_FOUND lets the client apply
+// ConsumeFromWhere. Upstream 4.9's queryConsumerOffset does the same.
 func (b *Broker) handleQueryOffset(_ *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
 	var h protocol.QueryConsumerOffsetRequestHeader
 	if resp := decodeOrFail(req, &h); resp != nil {
@@ -34,7 +37,7 @@ func (b *Broker) handleQueryOffset(_ *remoting.Conn, req *remoting.Command) (*re
 	if off := b.offsets.query(h.ConsumerGroup, h.Topic, h.QueueID); off >= 0 {
 		return offsetResponse(req, off), nil
 	}
-	if b.store.MinOffsetInQueue(h.Topic, h.QueueID) <= 0 {
+	if b.store.MinOffsetInQueue(h.Topic, h.QueueID) <= 0 && !b.store.InDiskByConsumeOffset(h.Topic, h.QueueID, 0) {
 		return offsetResponse(req, 0), nil
 	}
 	return remoting.NewResponse(req, protocol.RespQueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first"), nil
