@@ -34,7 +34,9 @@ type ExpiredQueue struct {
 // logical offsets: its next message gets the old max offset (also after a
 // restart, through expiredQueueOffsets.json in the config directory), so
 // the offsets consumers committed stay valid instead of pointing past the
-// end of a restarted queue.
+// end of a restarted queue. Until that message, reads see an empty queue
+// whose min and max are the kept offset: a pull below it is moved up to
+// it (OFFSET_TOO_SMALL), not back to 0.
 func (s *Store) CleanExpiredQueues(ctx context.Context) ([]ExpiredQueue, error) {
 	s.putMu.Lock()
 	defer s.putMu.Unlock()
@@ -54,6 +56,9 @@ func (s *Store) CleanExpiredQueues(ctx context.Context) ([]ExpiredQueue, error) 
 		eq := ExpiredQueue{Topic: q.Topic(), QueueID: q.QueueID(), MaxOffset: q.MaxOffset(), LastPhy: last}
 		key := queueKey{eq.Topic, eq.QueueID}
 		eq.MaxOffset = max(eq.MaxOffset, s.queueOffsets[key])
+		// Remembered first: a reader that no longer finds the queue finds
+		// its kept offset.
+		s.expiredOffsets.remember(eq)
 		if _, err := s.queues.RemoveQueue(eq.Topic, eq.QueueID); err != nil {
 			errs = append(errs, err)
 		}
@@ -67,7 +72,7 @@ func (s *Store) CleanExpiredQueues(ctx context.Context) ([]ExpiredQueue, error) 
 		return nil, errors.Join(errs...)
 	}
 	s.dispatcher.topicsGen.Add(1) // its cache holds the destroyed queues
-	if err := s.expiredOffsets.add(removed); err != nil {
+	if err := s.expiredOffsets.persist(); err != nil {
 		errs = append(errs, err)
 	}
 	return removed, errors.Join(errs...)
@@ -122,15 +127,27 @@ func (e *expiredOffsets) each(fn func(topic string, id int32, next int64)) {
 	}
 }
 
-func (e *expiredOffsets) add(qs []ExpiredQueue) error {
+// next is the kept offset of a removed queue.
+func (e *expiredOffsets) next(topic string, id int32) (int64, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, q := range qs {
-		if e.offsets[q.Topic] == nil {
-			e.offsets[q.Topic] = map[int32]int64{}
-		}
-		e.offsets[q.Topic][q.QueueID] = q.MaxOffset
+	off, ok := e.offsets[topic][id]
+	return off, ok
+}
+
+// remember keeps q's offset in memory; persist writes the table.
+func (e *expiredOffsets) remember(q ExpiredQueue) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.offsets[q.Topic] == nil {
+		e.offsets[q.Topic] = map[int32]int64{}
 	}
+	e.offsets[q.Topic][q.QueueID] = q.MaxOffset
+}
+
+func (e *expiredOffsets) persist() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	return e.persistLocked()
 }
 

@@ -179,12 +179,17 @@ func (s *Store) getMessage(topic string, queueID int32, offset int64, maxMsgNums
 	res := &GetResult{Status: NoMessageInQueue}
 	maxPhy := s.commitLog.MaxOffset()
 	q := s.queues.Get(topic, queueID)
-	if q == nil {
+	if q != nil {
+		res.MinOffset, res.MaxOffset = q.MinOffset(), q.MaxOffset()
+	} else if kept, ok := s.expiredOffsets.next(topic, queueID); ok {
+		// Removed by CleanExpiredQueues: an empty queue at its kept offset,
+		// so a consumer is moved there instead of back to 0.
+		res.MinOffset, res.MaxOffset = kept, kept
+	} else {
 		res.Status = NoMatchedLogicQueue
 		res.NextBeginOffset = s.correct(offset, 0)
 		return res
 	}
-	res.MinOffset, res.MaxOffset = q.MinOffset(), q.MaxOffset()
 	switch {
 	case res.MaxOffset == 0:
 		res.Status = NoMessageInQueue
@@ -202,7 +207,7 @@ func (s *Store) getMessage(topic string, queueID int32, offset int64, maxMsgNums
 		} else {
 			res.NextBeginOffset = s.correct(offset, res.MaxOffset)
 		}
-	default:
+	default: // min <= offset < max: q exists, a removed queue is empty
 		s.readQueue(res, q, offset, maxMsgNums, maxTotalBytes, filter, maxPhy)
 	}
 	return res
@@ -310,21 +315,26 @@ func (s *Store) batchFull(size, maxMsgNums, maxTotalBytes, total, count int, inD
 	return total+size > o.MaxTransferBytesOnMessageInMemory || count > o.MaxTransferCountOnMessageInMemory-1
 }
 
-// MaxOffsetInQueue is the queue offset after the last message (0 when the
-// queue does not exist).
+// MaxOffsetInQueue is the queue offset after the last message: for a
+// queue CleanExpiredQueues removed its kept offset, for a queue that does
+// not exist 0.
 func (s *Store) MaxOffsetInQueue(topic string, queueID int32) int64 {
 	if q := s.queues.Get(topic, queueID); q != nil {
 		return q.MaxOffset()
 	}
-	return 0
+	kept, _ := s.expiredOffsets.next(topic, queueID)
+	return kept
 }
 
-// MinOffsetInQueue is the first queue offset still readable.
+// MinOffsetInQueue is the first queue offset still readable: for a queue
+// CleanExpiredQueues removed its kept offset (it is empty), for a queue
+// that does not exist 0.
 func (s *Store) MinOffsetInQueue(topic string, queueID int32) int64 {
 	if q := s.queues.Get(topic, queueID); q != nil {
 		return q.MinOffset()
 	}
-	return 0
+	kept, _ := s.expiredOffsets.next(topic, queueID)
+	return kept
 }
 
 // storeTimeAt reads a record's store time from the commit log.
@@ -342,7 +352,8 @@ func (s *Store) storeTimeAt(phy int64, _ int32) (int64, bool) {
 func (s *Store) OffsetInQueueByTime(topic string, queueID int32, ts int64) int64 {
 	q := s.queues.Get(topic, queueID)
 	if q == nil {
-		return 0
+		kept, _ := s.expiredOffsets.next(topic, queueID) // a removed queue is empty there
+		return kept
 	}
 	return q.OffsetForTime(ts, s.storeTimeAt)
 }
