@@ -1,8 +1,10 @@
 // Package admin holds the mqadmin commands: one file per command group
-// (topic.go, cluster.go, message.go and queue.go, consumer.go and
-// consumerstatus.go, offset.go, namesrv.go, export.go, sendrt.go), each
-// command a Command with upstream's flags, printing what upstream's
-// mqadmin prints (the printf layouts of rocketmq-tools 4.9). Main parses
+// (topic.go, cluster.go, message.go and queue.go with charset.go for
+// printMsg -c, consumer.go and consumerstatus.go, offset.go, namesrv.go,
+// export.go and export_metrics.go, sendrt.go, stats.go for statsAll,
+// monitor.go for startMonitoring), each command a Command with upstream's
+// flags, printing what upstream's mqadmin prints (the printf layouts of
+// rocketmq-tools 4.9). Every command of the seeds is here. Main parses
 // a command line, resolves the name servers from -n or NAMESRV_ADDR and
 // runs the command; the calls go through client.Admin, so the dashboard
 // can share them. Unlike upstream, a failed command exits with status 1
