@@ -59,7 +59,7 @@ var configEffects = func() map[string]configEffect {
 		"traceTopicEnable", "autoCreateSubscriptionGroup", "flushConsumerOffsetInterval",
 		"registerNameServerPeriod", "transactionCheckInterval",
 		"deleteWhen", "fileReservedTime", "diskMaxUsedSpaceRatio", "cleanFileForciblyEnable",
-		"cleanResourceInterval", "deleteCommitLogFilesInterval",
+		"cleanResourceInterval", "deleteCommitLogFilesInterval", "maxMessageSize",
 		// Accepted, not used by RocketGo.
 		"flushConsumerOffsetHistoryInterval", "highSpeedMode", "commercialEnable", "commercialTimerCount",
 		"commercialTransCount", "commercialBigCount", "commercialBaseCount", "transferMsgByHeap", "maxDelayTime",
@@ -98,7 +98,7 @@ var configEffects = func() map[string]configEffect {
 		"mappedFileSizeCommitLog", "mappedFileSizeConsumeQueue", "enableConsumeQueueExt",
 		"mappedFileSizeConsumeQueueExt", "bitMapLengthConsumeQueueExt",
 		"flushIntervalCommitLog", "commitIntervalCommitLog", "useReentrantLockWhenPutMessage",
-		"flushCommitLogTimed", "flushIntervalConsumeQueue", "putMsgIndexHightWater", "maxMessageSize",
+		"flushCommitLogTimed", "flushIntervalConsumeQueue", "putMsgIndexHightWater",
 		"checkCRCOnRecover", "flushCommitLogLeastPages", "commitCommitLogLeastPages",
 		"flushLeastPagesWhenWarmMapedFile", "flushConsumeQueueLeastPages", "flushCommitLogThoroughInterval",
 		"commitCommitLogThoroughInterval", "flushConsumeQueueThoroughInterval",
@@ -291,6 +291,13 @@ func (b *Broker) applyConfig(old, cur *config.Broker, expiry store.ExpiryOptions
 	if b.store != nil && expiry != b.store.Expiry() {
 		if err := b.store.SetExpiry(expiry); err != nil {
 			b.log.Error("config update: store expiry", "err", err) // checked before; not expected
+		}
+	}
+	if b.store != nil && cur.MaxMessageSize != b.store.MaxMessageSize() {
+		// The send check reads the configuration; the store keeps its own
+		// copy for the puts that do not come from a send (commits, retries).
+		if err := b.store.SetMaxMessageSize(cur.MaxMessageSize); err != nil {
+			b.log.Error("config update: store maxMessageSize", "err", err) // validated before; not expected
 		}
 	}
 	if err := b.topics.applyConfig(cur); err != nil {

@@ -205,7 +205,23 @@ type settings struct {
 	delayLevels []time.Duration // index level-1
 	deleteHours map[int]bool
 	unitsPerCQ  int
-	maxRecord   int // maxMessageSize + 64 KiB
+}
+
+// sizeLimits bound what a put may store; SetMaxMessageSize swaps them
+// whole, so a put checks a body and its record against the same setting.
+type sizeLimits struct {
+	body   int // maxMessageSize: a message's body, a batch's bodies together
+	record int // maxMessageSize + 64 KiB for the rest of the record
+}
+
+// newSizeLimits derives the limits from maxMessageSize. A record that
+// cannot fit an empty segment could never be stored: the record limit is
+// capped there instead of failing every such put at append time.
+func newSizeLimits(maxMessageSize, segmentSize int) *sizeLimits {
+	return &sizeLimits{
+		body:   maxMessageSize,
+		record: min(maxMessageSize+64<<10, segmentSize-commitlog.BlankMinLength),
+	}
 }
 
 // check validates the options, naming the key of the first bad value.
@@ -274,12 +290,6 @@ func (o *Options) check() (settings, error) {
 		if r.v <= 0 || r.v > 1 {
 			return bad(r.key, "%v is not a fraction in (0, 1]", r.v)
 		}
-	}
-	st.maxRecord = o.MaxMessageSize + 64<<10
-	if st.maxRecord+commitlog.BlankMinLength > o.MappedFileSizeCommitLog {
-		// A record that cannot fit an empty segment could never be stored;
-		// cap the limit instead of failing every such put at append time.
-		st.maxRecord = o.MappedFileSizeCommitLog - commitlog.BlankMinLength
 	}
 	var err error
 	if st.delayLevels, err = parseDelayLevels(o.MessageDelayLevel); err != nil {

@@ -199,8 +199,9 @@ func (s *Store) appendMessage(in *MessageInput) (res PutResult, wait bool) {
 	if res, ok := s.checkTopic(in.Topic); !ok {
 		return res, false
 	}
-	if len(in.Body) > s.opts.MaxMessageSize {
-		return refuse(MessageIllegal, "message body of %d bytes exceeds maxMessageSize %d", len(in.Body), s.opts.MaxMessageSize), false
+	limits := s.limits.Load()
+	if len(in.Body) > limits.body {
+		return refuse(MessageIllegal, "message body of %d bytes exceeds maxMessageSize %d", len(in.Body), limits.body), false
 	}
 	if len(in.Properties) > protocol.MaxPropertiesSize {
 		return refuse(PropertiesSizeExceeded, "properties of %d bytes exceed %d", len(in.Properties), protocol.MaxPropertiesSize), false
@@ -219,8 +220,8 @@ func (s *Store) appendMessage(in *MessageInput) (res PutResult, wait bool) {
 			return refuse(PropertiesSizeExceeded, "%v", err), false
 		}
 	}
-	if size := m.Size(); size > s.st.maxRecord {
-		return refuse(MessageIllegal, "record of %d bytes exceeds the limit of %d", size, s.st.maxRecord), false
+	if size := m.Size(); size > limits.record {
+		return refuse(MessageIllegal, "record of %d bytes exceeds the limit of %d", size, limits.record), false
 	}
 	m.BodyCRC = protocol.BodyCRC(m.Body)
 
@@ -242,6 +243,21 @@ func (s *Store) appendMessage(in *MessageInput) (res PutResult, wait bool) {
 		wait = strings.EqualFold(string(v), "true")
 	}
 	return res, wait
+}
+
+// MaxMessageSize is the body limit in effect (maxMessageSize).
+func (s *Store) MaxMessageSize() int { return s.limits.Load().body }
+
+// SetMaxMessageSize changes maxMessageSize of a running store (mqadmin
+// updateBrokerConfig): puts validated from now on are held to it. A limit
+// above what a commit log segment can hold is accepted; records are then
+// capped by the segment size, as at Open.
+func (s *Store) SetMaxMessageSize(n int) error {
+	if n <= 0 {
+		return fmt.Errorf("store option maxMessageSize: %d must be positive", n)
+	}
+	s.limits.Store(newSizeLimits(n, s.opts.MappedFileSizeCommitLog))
+	return nil
 }
 
 // appendFailed maps a commit log error to a put status.
@@ -360,11 +376,12 @@ func (s *Store) appendMessages(in *BatchInput) PutResult {
 		bodies += len(bm.Body)
 		total += msgs[i].Size()
 	}
-	if bodies > s.opts.MaxMessageSize {
-		return refuse(MessageIllegal, "batch bodies of %d bytes exceed maxMessageSize %d", bodies, s.opts.MaxMessageSize)
+	limits := s.limits.Load()
+	if bodies > limits.body {
+		return refuse(MessageIllegal, "batch bodies of %d bytes exceed maxMessageSize %d", bodies, limits.body)
 	}
-	if total > s.st.maxRecord {
-		return refuse(MessageIllegal, "batch of %d bytes exceeds the limit of %d", total, s.st.maxRecord)
+	if total > limits.record {
+		return refuse(MessageIllegal, "batch of %d bytes exceeds the limit of %d", total, limits.record)
 	}
 
 	a, err := s.appendLocked(queueKey{in.Topic, in.QueueID}, len(msgs), true, func(queueOffset, storeTs int64) (commitlog.Appended, error) {

@@ -46,6 +46,7 @@ type Store struct {
 	role        atomic.Value // BrokerRole
 	replica     atomic.Pointer[replicaHolder]
 	closed      atomic.Bool
+	limits      atomic.Pointer[sizeLimits]
 	diskFull    atomic.Bool // set by the disk check; puts are refused
 	logicsError atomic.Bool // the dispatcher could not write a consume queue
 
@@ -95,6 +96,7 @@ func Open(opts Options) (*Store, error) {
 		s.totalRAM = totalMemory()
 	}
 	s.role.Store(opts.BrokerRole)
+	s.limits.Store(newSizeLimits(opts.MaxMessageSize, opts.MappedFileSizeCommitLog))
 	if err := s.open(); err != nil {
 		s.closed.Store(true)
 		for i := len(s.services) - 1; i >= 0; i-- {
