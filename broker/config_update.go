@@ -114,6 +114,11 @@ var configEffects = func() map[string]configEffect {
 		"preferredLeaderId", "enableBatchPush", "enableScheduleMessageStats", "enableLmq", "enableMultiDispatch",
 		"maxLmqConsumeQueueNum", "scheduleAsyncDeliverMaxPendingLimit", "scheduleAsyncDeliverMaxResendNum2Blocked",
 	)
+	// The timer: sends read the first two at every use; the tick and the
+	// roll window fix the fire times that timerCheckpoint.json is taken
+	// with, so they change at a restart (which warns of duplicates).
+	add(effectNow, "timerWheelEnable", "timerMaxDelaySec")
+	add(effectRestart, "timerPrecisionMs", "timerRollWindowSlot")
 	return m
 }()
 

@@ -45,9 +45,17 @@
 // in SCHEDULE_TOPIC_XXXX queue level-1: one goroutine per level moves due
 // messages to their real topic in order, with progress in
 // delayOffset.json. timer.go delivers messages with a delivery time
-// (TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS, as 5.x) from
-// rmq_sys_wheel_timer, holding only a 32-byte entry per pending message in
-// memory and its progress in timerCheckpoint.json. Both write their
+// (TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS, as 5.x) at most
+// timerMaxDelaySec ahead (3 days), at the end of their timerPrecisionMs
+// tick, from rmq_sys_wheel_timer, holding only a 32-byte entry per
+// pending message in memory and its progress in timerCheckpoint.json;
+// a record waiting longer than timerRollWindowSlot ticks (2 days) is
+// copied forward, so it outlives fileReservedTime. A timer message with
+// TIMER_DEL_UNIQKEY "<topic>+<UNIQ_KEY>" (what 5.x's recall stores) cancels
+// that pending message if it is due in the cancel's tick or before;
+// neither is delivered, and the cancel waits in the timer topic like any
+// timer message, so a restart keeps it. timerWheelEnable=false refuses
+// new timer messages; those pending are still delivered. Both write their
 // progress only once the copies it counts are flushed, and resume from it
 // after a restart: nothing is lost, and only what was delivered since the
 // last write can come twice.

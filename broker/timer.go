@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rocketgo/rocketgo/internal/config"
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/store"
 	"github.com/rocketgo/rocketgo/store/jsonfile"
@@ -25,32 +26,27 @@ const (
 	propertyTimerEnqueueMS  = "TIMER_ENQUEUE_MS"  // when the timer took the record
 	propertyTimerDequeueMS  = "TIMER_DEQUEUE_MS"  // when the timer let it go
 	propertyTimerRollTimes  = "TIMER_ROLL_TIMES"  // how often it was copied forward
-	propertyTimerDelUniqKey = "TIMER_DEL_UNIQKEY" // cancels the timer message with this UNIQ_KEY (not built)
-)
-
-// Defaults of the timer.
-const (
-	// defaultTimerMaxDelay bounds how far ahead a timer message may ask to
-	// be delivered (upstream's timerMaxDelaySec, 3 days there; RocketGo
-	// serves 40 days).
-	defaultTimerMaxDelay = 40 * 24 * time.Hour
-	// defaultTimerRollWindow is how long a timer record waits in the
-	// commit log before it is copied forward ("rolled"), so a long delay
-	// outlives fileReservedTime (72 h by default) and a restart rescans at
-	// most this much of the timer topic (upstream rolls after 2 days).
-	defaultTimerRollWindow = 24 * time.Hour
+	propertyTimerDelUniqKey = "TIMER_DEL_UNIQKEY" // "<topic>+<UNIQ_KEY>": cancels that pending timer message
 )
 
 // timerService delivers timer messages: messages with TIMER_DELIVER_MS
 // (absolute ms), TIMER_DELAY_SEC or TIMER_DELAY_MS, as RocketMQ 5.x does.
 //
 // The send path (checkTimer) stores such a message in rmq_sys_wheel_timer
-// queue 0 with TIMER_OUT_MS (the delivery time) and REAL_TOPIC/REAL_QID.
-// One goroutine reads that queue in order and keeps, per pending message,
-// only its fire time and where its record is (a 32-byte entry) in a heap;
-// when an entry fires the record is read back and stored in its real
-// topic, or, if its delivery time is further away than the roll window,
+// queue 0 with TIMER_OUT_MS (the start of its tick, as 5.x writes it) and
+// REAL_TOPIC/REAL_QID. One goroutine reads that queue in order and keeps,
+// per pending message, only its fire time and where its record is (a
+// 32-byte entry) in a heap; when an entry fires the record is read back
+// and stored in its real topic, or, if its delivery time is further away
+// than the roll window (timerRollWindowSlot ticks of timerPrecisionMs),
 // copied to the end of the timer topic to wait there again.
+//
+// A timer record with TIMER_DEL_UNIQKEY "<topic>+<UNIQ_KEY>" is a cancel
+// (5.x's recall): while it is pending, the message of that topic and
+// UNIQ_KEY due at or before the cancel's own delivery time is dropped
+// when it fires, and the cancel is dropped at its delivery time; neither
+// is delivered. Cancels wait and roll like other records, so a restart
+// reads them again (see cancels).
 //
 // Progress is a checkpoint (timerCheckpoint.json): every record of the
 // timer queue below lowOffset is handled; between lowOffset and
@@ -64,15 +60,22 @@ type timerService struct {
 	log        *slog.Logger
 	now        func() time.Time
 	file       *progressFile
-	maxDelay   time.Duration
-	rollWindow time.Duration
 	retryPause time.Duration
 	kicks      chan struct{}
+
+	// Set before the run goroutine starts (and before sends are served),
+	// then only read: timerPrecisionMs and the roll window.
+	precision  time.Duration
+	rollWindow time.Duration
 
 	// Owned by the run goroutine.
 	q      timerQueue
 	scan   int64           // next queue offset to read
 	resume timerCheckpoint // what the last run had handled
+	// cancels maps the "<topic>+<UNIQ_KEY>" of every pending cancel to the
+	// latest delivery time among them: a message with that key due at or
+	// before it is dropped.
+	cancels map[string]int64
 
 	final atomic.Pointer[[]byte] // checkpoint at exit, written by persistFinal
 
@@ -88,17 +91,22 @@ type timerCheckpoint struct {
 	LowOffset    int64 `json:"lowOffset"`
 	DoneUntilMs  int64 `json:"doneUntilMs"`
 	RollWindowMs int64 `json:"rollWindowMs"`
+	PrecisionMs  int64 `json:"precisionMs"`
 }
 
+// newTimerService makes a timer with 5.x's default settings; start
+// applies the broker's.
 func newTimerService(configDir string, log *slog.Logger, now func() time.Time) *timerService {
+	d := config.DefaultTimer()
 	t := &timerService{
 		log:        log.With("component", "timer"),
 		now:        now,
 		file:       &progressFile{path: filepath.Join(configDir, "timerCheckpoint.json")},
-		maxDelay:   defaultTimerMaxDelay,
-		rollWindow: defaultTimerRollWindow,
+		precision:  d.TimerPrecision(),
+		rollWindow: d.TimerRollWindow(),
 		retryPause: 100 * time.Millisecond,
 		kicks:      make(chan struct{}, 1),
+		cancels:    make(map[string]int64),
 	}
 	t.earliest.Store(math.MaxInt64)
 	return t
@@ -119,13 +127,6 @@ func (t *timerService) load(st *store.Store) error {
 	if c.LowOffset < 0 || c.ScanOffset < c.LowOffset {
 		return fmt.Errorf("load timer checkpoint %s: lowOffset %d and scanOffset %d are not 0 <= low <= scan", t.file.path, c.LowOffset, c.ScanOffset)
 	}
-	if c.RollWindowMs != t.rollWindow.Milliseconds() {
-		// Fire times below scanOffset were computed with another window:
-		// treat them all as pending (duplicates rather than losses).
-		t.log.Warn("timer roll window changed since the checkpoint; pending timer messages since lowOffset may be delivered twice",
-			"was", time.Duration(c.RollWindowMs)*time.Millisecond, "now", t.rollWindow)
-		c.DoneUntilMs = math.MinInt64
-	}
 	lo, hi := st.MinOffsetInQueue(timerTopic, 0), st.MaxOffsetInQueue(timerTopic, 0)
 	if c.LowOffset < lo {
 		t.log.Error("timer messages expired from the commit log before delivery", "from", c.LowOffset, "to", lo)
@@ -141,10 +142,34 @@ func (t *timerService) load(st *store.Store) error {
 	return nil
 }
 
-// start runs the timer goroutine, owned and stopped by the broker.
+// start applies the broker's timer settings and runs the timer goroutine,
+// owned and stopped by the broker.
 func (t *timerService) start(b *Broker) {
-	interval := time.Duration(b.conf().FlushDelayOffsetInterval) * time.Millisecond
+	cfg := b.conf()
+	t.precision, t.rollWindow = cfg.TimerPrecision(), cfg.TimerRollWindow()
+	if kept := time.Duration(cfg.FileReservedTime) * time.Hour; t.rollWindow >= kept {
+		t.log.Warn("the timer roll window is not shorter than fileReservedTime: timer records may expire before they are copied forward",
+			"rollWindow", t.rollWindow, "fileReservedTime", kept)
+	}
+	interval := time.Duration(cfg.FlushDelayOffsetInterval) * time.Millisecond
 	b.goLoop(func() { t.run(interval, b.stop) })
+}
+
+// adoptCheckpoint checks that the loaded checkpoint was taken with the
+// settings in effect now.
+func (t *timerService) adoptCheckpoint() {
+	c := &t.resume
+	if c.ScanOffset == 0 && c.LowOffset == 0 {
+		return
+	}
+	if c.RollWindowMs != t.rollWindow.Milliseconds() || c.PrecisionMs != t.precision.Milliseconds() {
+		// Fire times below scanOffset were computed with other settings:
+		// treat them all as pending (duplicates rather than losses).
+		t.log.Warn("timer roll window or precision changed since the checkpoint; timer messages since lowOffset may be delivered twice",
+			"rollWindowWas", time.Duration(c.RollWindowMs)*time.Millisecond, "rollWindow", t.rollWindow,
+			"precisionWas", time.Duration(c.PrecisionMs)*time.Millisecond, "precision", t.precision)
+		c.DoneUntilMs = math.MinInt64
+	}
 }
 
 // kick wakes the timer: a record arrived in the timer topic.
@@ -171,6 +196,16 @@ func (t *timerService) run(persistEvery time.Duration, stop <-chan struct{}) {
 		c := t.checkpoint()
 		t.final.Store(&c)
 	}()
+	t.adoptCheckpoint()
+	// Read everything the last run had read before firing anything: a
+	// cancel may sit behind the message it cancels.
+	for t.scan < t.resume.ScanOffset && t.scanSome(scanBatch) {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+	}
 	for {
 		more := t.scanSome(scanBatch)
 		wait, pending := t.fireDue(stop)
@@ -234,22 +269,54 @@ func (t *timerService) enqueue(raw []byte, qoff int64) {
 		t.log.Error("unreadable timer record skipped", "queueOffset", qoff, "err", err)
 		return
 	}
-	fire := t.fireAt(timerDeliverTime(&rec), rec.StoreTimestamp)
+	deliver := t.deliverTime(&rec)
+	fire := t.fireAt(deliver, rec.StoreTimestamp)
 	if qoff < t.resume.ScanOffset && fire <= t.resume.DoneUntilMs {
 		return
 	}
-	t.q.push(timerEntry{fireAt: fire, qoff: qoff, phy: rec.PhysicalOffset, size: rec.TotalSize})
-}
-
-// timerDeliverTime is a timer record's TIMER_OUT_MS; a record without one
-// (not written by checkTimer) is due at once.
-func timerDeliverTime(rec *protocol.MessageRecord) int64 {
-	if v, ok := protocol.LookupProperty(rec.Properties, propertyTimerOutMS); ok {
-		if at, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-			return at
+	e := timerEntry{fireAt: fire, qoff: qoff, phy: rec.PhysicalOffset, size: rec.TotalSize}
+	if key, ok := protocol.LookupProperty(rec.Properties, propertyTimerDelUniqKey); ok {
+		e.cancel = true
+		if until, ok := t.cancels[string(key)]; !ok || until < deliver {
+			t.cancels[string(key)] = deliver
 		}
 	}
-	return rec.StoreTimestamp
+	t.q.push(e)
+}
+
+// deliverTime is when a timer record is delivered: the end of the tick
+// that starts at its TIMER_OUT_MS, as 5.x's wheel reads a slot once the
+// clock has passed it. A record without TIMER_OUT_MS (not written by
+// checkTimer) is due at once.
+func (t *timerService) deliverTime(rec *protocol.MessageRecord) int64 {
+	v, ok := protocol.LookupProperty(rec.Properties, propertyTimerOutMS)
+	if !ok {
+		return rec.StoreTimestamp
+	}
+	out, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return rec.StoreTimestamp
+	}
+	return tickEnd(out, t.precision.Milliseconds())
+}
+
+// tickEnd is the first multiple of tick after ms.
+func tickEnd(ms, tick int64) int64 {
+	start := ms - ((ms%tick)+tick)%tick // floor, for negative ms too
+	if start > math.MaxInt64-tick {
+		return math.MaxInt64
+	}
+	return start + tick
+}
+
+// tickStart is the TIMER_OUT_MS 5.x writes for a message asked for at ms:
+// the start of the tick whose end is the first tick boundary at or after
+// ms.
+func tickStart(ms, tick int64) int64 {
+	if r := ((ms % tick) + tick) % tick; r != 0 {
+		return ms - r
+	}
+	return ms - tick
 }
 
 // fireAt is when an entry is looked at again: its delivery time, or the
@@ -305,9 +372,26 @@ func (t *timerService) fire(e timerEntry, now int64) bool {
 		return true
 	}
 	props := protocol.ParseProperties(rec.Properties)
+	deliver := t.deliverTime(&rec)
+	if e.cancel {
+		if deliver <= now {
+			// Its time has come: the messages it covers have fired.
+			key := props[propertyTimerDelUniqKey]
+			if t.cancels[key] <= deliver {
+				delete(t.cancels, key)
+			}
+			return true
+		}
+	} else if len(t.cancels) > 0 {
+		key := cancelKey(props[protocol.PropertyRealTopic], props[protocol.PropertyUniqClientMessageID])
+		if until, ok := t.cancels[key]; ok && deliver <= until {
+			t.log.Info("timer message cancelled", "key", key, "queueOffset", e.qoff)
+			return true
+		}
+	}
 	props[propertyTimerEnqueueMS] = strconv.FormatInt(rec.StoreTimestamp, 10)
 	props[propertyTimerDequeueMS] = strconv.FormatInt(now, 10)
-	if timerDeliverTime(&rec) > now {
+	if deliver > now {
 		rolls, _ := strconv.Atoi(props[propertyTimerRollTimes])
 		props[propertyTimerRollTimes] = strconv.Itoa(rolls + 1)
 		in := redelivery(&rec, timerTopic, 0, props)
@@ -329,7 +413,7 @@ func (t *timerService) fire(e timerEntry, now int64) bool {
 
 // checkpoint encodes the progress (see timerService).
 func (t *timerService) checkpoint() []byte {
-	c := timerCheckpoint{ScanOffset: t.scan, RollWindowMs: t.rollWindow.Milliseconds()}
+	c := timerCheckpoint{ScanOffset: t.scan, RollWindowMs: t.rollWindow.Milliseconds(), PrecisionMs: t.precision.Milliseconds()}
 	c.LowOffset = t.q.minQueueOffset(t.scan)
 	c.DoneUntilMs = math.MaxInt64
 	if e, ok := t.q.peek(); ok {

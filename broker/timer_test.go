@@ -107,6 +107,7 @@ func storedAt(t testing.TB, b *Broker, resp *remoting.Command) *protocol.Message
 func TestTimerMessages(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.MessageDelayLevel = "1s"
+	cfg.TimerMaxDelaySec = 40 * 86400 // 5.x allows 3 days
 	b := startBroker(t, cfg)
 	c := newClient(t)
 	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
@@ -135,7 +136,7 @@ func TestTimerMessages(t *testing.T) {
 	if lv.Topic != store.ScheduleTopic || lv.Property(protocol.PropertyTimerDelaySec) != "" {
 		t.Fatalf("delay level with timer properties stored as %s %v", lv.Topic, lv.Properties)
 	}
-	// 40 days ahead is accepted and waits.
+	// 40 days ahead is accepted (timerMaxDelaySec) and waits.
 	far := storedAt(t, b, sendKeyed(t, b, c, "Timed", "F1", map[string]string{protocol.PropertyTimerDelaySec: strconv.Itoa(40 * 86400)}))
 	if far.Topic != timerTopic {
 		t.Fatalf("40-day timer stored in %s", far.Topic)
@@ -147,9 +148,8 @@ func TestTimerMessages(t *testing.T) {
 		code   int32
 		remark string
 	}{
-		{"beyond the max delay", sendKeyed(t, b, c, "Timed", "X1", map[string]string{protocol.PropertyTimerDelayMS: ms(41 * 24 * time.Hour)}), protocol.RespMessageIllegal, "max delay"},
+		{"beyond the max delay", sendKeyed(t, b, c, "Timed", "X1", map[string]string{protocol.PropertyTimerDelayMS: ms(41 * 24 * time.Hour)}), protocol.RespMessageIllegal, "max delay 3456000000ms (timerMaxDelaySec=3456000)"},
 		{"not a number", sendKeyed(t, b, c, "Timed", "X2", map[string]string{protocol.PropertyTimerDelaySec: "soon"}), protocol.RespMessageIllegal, "not a number"},
-		{"cancelling a timer message", sendKeyed(t, b, c, "Timed", "X4", map[string]string{protocol.PropertyTimerDelaySec: "5", propertyTimerDelUniqKey: "F1"}), protocol.RespMessageIllegal, "not implemented yet"},
 		{"the timer topic itself", sendKeyed(t, b, c, timerTopic, "X3", nil), protocol.RespNoPermission, "forbidden"},
 	} {
 		if tc.resp.Code != tc.code || !strings.Contains(tc.resp.Remark, tc.remark) {
@@ -164,8 +164,8 @@ func TestTimerMessages(t *testing.T) {
 			continue
 		}
 		out, err := strconv.ParseInt(m.Property(propertyTimerOutMS), 10, 64)
-		if err != nil || m.StoreTimestamp < out {
-			t.Errorf("%s delivered at %d, TIMER_OUT_MS %q", key, m.StoreTimestamp, m.Property(propertyTimerOutMS))
+		if err != nil || out%1000 != 0 || m.StoreTimestamp < out+1000 {
+			t.Errorf("%s delivered at %d, TIMER_OUT_MS %q (the start of the 1 s tick that ends at the delivery time)", key, m.StoreTimestamp, m.Property(propertyTimerOutMS))
 		}
 		if _, ok := m.Properties[protocol.PropertyRealTopic]; ok || m.Property(propertyTimerEnqueueMS) == "" ||
 			m.Property(propertyTimerDequeueMS) == "" || string(m.Body) != "body-"+key {
@@ -186,14 +186,18 @@ func TestTimerRollsAndSurvivesRestart(t *testing.T) {
 	const n = 1000
 	cfg := testConfig(t.TempDir())
 	cfg.FlushDelayOffsetInterval = 50
+	cfg.TimerPrecisionMs, cfg.TimerRollWindowSlot = 100, 10 // a 1 s roll window
+	cfg.TimerMaxDelaySec = 40 * 86400
 	start := func() *Broker {
 		b, err := New(cfg, WithLogger(testLogger()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.timer.rollWindow = time.Second
 		if err := b.Start(); err != nil {
 			t.Fatal(err)
+		}
+		if b.timer.rollWindow != time.Second {
+			t.Fatalf("roll window %v from timerRollWindowSlot 10 x timerPrecisionMs 100", b.timer.rollWindow)
 		}
 		return b
 	}
@@ -220,8 +224,8 @@ func TestTimerRollsAndSurvivesRestart(t *testing.T) {
 	for _, m := range readQueue(t, b.store, "Rolled", 0) {
 		seen[m.UniqKey()]++
 		out, _ := strconv.ParseInt(m.Property(propertyTimerOutMS), 10, 64)
-		if m.StoreTimestamp < out {
-			t.Errorf("%s delivered %d ms early", m.UniqKey(), out-m.StoreTimestamp)
+		if due := tickEnd(out, 100); m.StoreTimestamp < due {
+			t.Errorf("%s delivered %d ms early", m.UniqKey(), due-m.StoreTimestamp)
 		}
 		if m.Property(propertyTimerRollTimes) != "" {
 			rolled++
@@ -241,12 +245,13 @@ func TestTimerRollsAndSurvivesRestart(t *testing.T) {
 }
 
 // TestTimerFortyDays drives the timer over a store on a fake clock: a
-// message 40 days ahead is copied forward once a day (so its record never
-// outlives the commit log's retention), survives a restart in the middle,
-// and is delivered when the 40th day comes, not an hour before.
+// message 40 days ahead is copied forward once a day (a one-day roll
+// window, so its record never outlives the commit log's retention),
+// survives a restart in the middle, and is delivered at the end of the
+// tick of its TIMER_OUT_MS on the 40th day, not an hour before.
 func TestTimerFortyDays(t *testing.T) {
 	var clock atomic.Int64
-	t0 := time.Now()
+	t0 := time.Now().Truncate(time.Second)
 	clock.Store(t0.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
 	advance := func(d time.Duration) { clock.Add(int64(d)) }
@@ -261,6 +266,7 @@ func TestTimerFortyDays(t *testing.T) {
 	open := func() *running {
 		r := &running{stop: make(chan struct{}), done: make(chan struct{})}
 		r.tm = newTimerService(filepath.Join(dir, "config"), testLogger(), now)
+		r.tm.rollWindow = 24 * time.Hour
 		o := store.DefaultOptions(dir)
 		o.MappedFileSizeCommitLog = 1 << 20
 		o.MappedFileSizeConsumeQueue = 1000 * 20
@@ -296,8 +302,10 @@ func TestTimerFortyDays(t *testing.T) {
 	}
 
 	r := open()
-	deliverAt := t0.Add(40 * 24 * time.Hour).UnixMilli()
-	props := map[string]string{propertyTimerOutMS: strconv.FormatInt(deliverAt, 10), protocol.PropertyRealTopic: "Far",
+	// The tick before the 40th day: delivered when the day begins.
+	outMs := t0.Add(40*24*time.Hour - time.Second).UnixMilli()
+	deliverAt := tickEnd(outMs, 1000)
+	props := map[string]string{propertyTimerOutMS: strconv.FormatInt(outMs, 10), protocol.PropertyRealTopic: "Far",
 		protocol.PropertyRealQueueID: "0", protocol.PropertyUniqClientMessageID: "FAR"}
 	if res := r.st.PutMessage(&store.MessageInput{Topic: timerTopic, Body: []byte("forty days"), Properties: protocol.EncodeProperties(props)}); !res.Status.Stored() {
 		t.Fatalf("put: %v", res.Status)
@@ -319,7 +327,12 @@ func TestTimerFortyDays(t *testing.T) {
 	if e := r.tm.earliest.Load(); e != deliverAt || r.st.MaxOffsetInQueue("Far", 0) != 0 {
 		t.Fatalf("on day 39 the timer waits for %d (delivery at %d); delivered: %d", e, deliverAt, r.st.MaxOffsetInQueue("Far", 0))
 	}
-	advance(time.Hour)
+	advance(time.Duration(deliverAt-now().UnixMilli()-1) * time.Millisecond)
+	r.tm.kick()
+	if e := r.tm.earliest.Load(); e != deliverAt || r.st.MaxOffsetInQueue("Far", 0) != 0 {
+		t.Fatalf("1 ms before the end of the tick the timer waits for %d (delivery at %d); delivered: %d", e, deliverAt, r.st.MaxOffsetInQueue("Far", 0))
+	}
+	advance(time.Millisecond)
 	r.tm.kick()
 	waitFor(t, 5*time.Second, "delivery on day 40", func() bool { return r.st.MaxOffsetInQueue("Far", 0) == 1 })
 	m := readQueue(t, r.st, "Far", 0)[0]

@@ -7,14 +7,24 @@ type timerEntry struct {
 	qoff   int64 // offset in the timer topic's queue
 	phy    int64 // commit log offset of the record
 	size   int32
+	cancel bool // the record has TIMER_DEL_UNIQKEY
 }
 
-// timerQueue is a min-heap of entries by fire time, then queue offset
-// (so messages due in the same millisecond go out in arrival order).
+// timerQueue is a min-heap of entries by fire time, then messages before
+// cancels (a cancel must outlive the messages due with it), then queue
+// offset (so messages due in the same millisecond go out in arrival
+// order).
 type timerQueue []timerEntry
 
 func (h timerQueue) less(i, j int) bool {
-	return h[i].fireAt < h[j].fireAt || h[i].fireAt == h[j].fireAt && h[i].qoff < h[j].qoff
+	a, b := &h[i], &h[j]
+	if a.fireAt != b.fireAt {
+		return a.fireAt < b.fireAt
+	}
+	if a.cancel != b.cancel {
+		return b.cancel
+	}
+	return a.qoff < b.qoff
 }
 
 func (h *timerQueue) push(e timerEntry) {

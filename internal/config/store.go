@@ -114,6 +114,8 @@ type Store struct {
 	EnableScheduleAsyncDeliver               bool `key:"enableScheduleAsyncDeliver"`
 	ScheduleAsyncDeliverMaxPendingLimit      int  `key:"scheduleAsyncDeliverMaxPendingLimit"`
 	ScheduleAsyncDeliverMaxResendNum2Blocked int  `key:"scheduleAsyncDeliverMaxResendNum2Blocked"`
+
+	Timer // 5.x's timer* keys (timer.go)
 }
 
 // consumeQueueUnit is the size of one consume queue entry.
@@ -177,6 +179,7 @@ func defaultStore() Store {
 		MaxLmqConsumeQueueNum:                    20000,
 		ScheduleAsyncDeliverMaxPendingLimit:      2000,
 		ScheduleAsyncDeliverMaxResendNum2Blocked: 3,
+		Timer:                                    DefaultTimer(),
 	}
 }
 
@@ -335,6 +338,7 @@ func (s *Store) validate(p *problems) {
 	if _, err := s.DelayLevels(); err != nil {
 		p.add("messageDelayLevel", "%v", err)
 	}
+	s.Timer.validate(p)
 }
 
 // inlineCommentHint explains a value that failed because the user wrote a
