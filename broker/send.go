@@ -72,7 +72,7 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 		ReconsumeTimes: reconsume, Body: req.Body, Properties: sr.props,
 	}
 	if sr.half {
-		return b.trans.prepare(req, &sr, &in), nil
+		return b.trans.prepare(conn, req, &sr, &in), nil
 	}
 	if sr.timer {
 		in.Topic, in.QueueID = timerTopic, 0
@@ -80,8 +80,9 @@ func (b *Broker) handleSend(conn *remoting.Conn, req *remoting.Command) (*remoti
 	return b.answerPut(conn, req, &sr, storedTopic(in.Topic, in.Properties), func(done store.PutDone) { b.store.PutMessageAsync(&in, done) }), nil
 }
 
-// blockingSends makes send workers wait for their own flush again, as
-// before asynchronous puts; benchmarks set it to measure the difference.
+// blockingSends makes send and transaction workers wait for their own
+// flush again, as before asynchronous puts; benchmarks set it to measure
+// the difference.
 var blockingSends = false
 
 // Where an asynchronous put stands, for answerPut.
@@ -111,16 +112,24 @@ func (b *Broker) answerPut(conn *remoting.Conn, req *remoting.Command, sr *sendR
 // (the handler then returns nil). Every request that stores a message and
 // must not hold a worker for the flush goes through it.
 func (b *Broker) answerWhenStored(conn *remoting.Conn, req *remoting.Command, topic string, put func(store.PutDone), respond func(*store.PutResult) *remoting.Command) *remoting.Command {
+	return b.answerLater(conn, req, topic, func(answer func(*remoting.Command)) {
+		put(func(res store.PutResult) { answer(respond(&res)) })
+	})
+}
+
+// answerLater runs start, which calls answer exactly once with req's
+// response: before start returns (the handler returns it) or later from
+// the store's flusher (the response goes out through conn, the handler
+// returns nil). topic is for logs.
+func (b *Broker) answerLater(conn *remoting.Conn, req *remoting.Command, topic string, start func(answer func(*remoting.Command))) *remoting.Command {
 	if blockingSends {
-		answered := make(chan store.PutResult, 1)
-		put(func(res store.PutResult) { answered <- res })
-		res := <-answered
-		return respond(&res)
+		answered := make(chan *remoting.Command, 1)
+		start(func(resp *remoting.Command) { answered <- resp })
+		return <-answered
 	}
 	var state atomic.Int32
 	var answer *remoting.Command
-	put(func(res store.PutResult) {
-		resp := respond(&res)
+	start(func(resp *remoting.Command) {
 		answer = resp
 		if state.CompareAndSwap(putRunning, putAnswered) || req.IsOneway() {
 			return

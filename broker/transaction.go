@@ -142,8 +142,12 @@ func (b *Broker) checkHalf(req *remoting.Command, sr *sendRequest, props []byte)
 
 // prepare stores a half message and answers the send: the ids are the
 // half's (the client ends the transaction with them), queueId is the real
-// queue and transactionId the client's message id.
-func (tx *transactions) prepare(req *remoting.Command, sr *sendRequest, in *store.MessageInput) *remoting.Command {
+// queue and transactionId the client's message id. Under SYNC_FLUSH the
+// answer comes from the store's flusher once the half is on disk; the half
+// is registered just before, so no END_TRANSACTION can name a half the
+// table does not hold, and until then its put token keeps the committed
+// half offset below it.
+func (tx *transactions) prepare(conn *remoting.Conn, req *remoting.Command, sr *sendRequest, in *store.MessageInput) *remoting.Command {
 	props := []byte(in.Properties)
 	group := sr.h.ProducerGroup
 	if v, ok := protocol.LookupProperty(props, protocol.PropertyProducerGroup); ok && len(v) > 0 {
@@ -160,25 +164,30 @@ func (tx *transactions) prepare(req *remoting.Command, sr *sendRequest, in *stor
 	in.Topic, in.QueueID = protocol.TopicTransHalf, 0
 	in.SysFlag = protocol.WithTransactionType(in.SysFlag, protocol.SysFlagTransactionNotType)
 	in.Properties = string(props)
+	born := in.BornTimestamp
+	txID, hasTxID := protocol.LookupProperty(props, protocol.PropertyUniqClientMessageID)
 
-	token := tx.beginPut()
-	res := tx.b.store.PutMessage(in)
-	tx.b.stats.recordPut(in.Topic, &res) // the half topic, as upstream counts prepares
-	if res.Status.Stored() {
-		tx.register(&halfTxn{
-			origin: res.QueueOffset, group: group, born: in.BornTimestamp, immunity: immunity,
-			queueOffset: res.QueueOffset, phyOffset: res.WroteOffset, storedAt: res.StoreTimestamp,
+	put := func(done store.PutDone) {
+		token := tx.beginPut()
+		tx.b.store.PutMessageAsync(in, func(res store.PutResult) {
+			if res.Status.Stored() {
+				tx.register(&halfTxn{
+					origin: res.QueueOffset, group: group, born: born, immunity: immunity,
+					queueOffset: res.QueueOffset, phyOffset: res.WroteOffset, storedAt: res.StoreTimestamp,
+				})
+			}
+			tx.endPut(token)
+			done(res)
 		})
 	}
-	tx.endPut(token)
-
-	resp := tx.b.sendResponse(req, sr, &res)
-	if res.Status.Stored() {
-		if v, ok := protocol.LookupProperty(props, protocol.PropertyUniqClientMessageID); ok {
-			resp.ExtFields["transactionId"] = string(v)
+	return tx.b.answerWhenStored(conn, req, protocol.TopicTransHalf, put, func(res *store.PutResult) *remoting.Command {
+		tx.b.stats.recordPut(protocol.TopicTransHalf, res) // the half topic, as upstream counts prepares
+		resp := tx.b.sendResponse(req, sr, res)
+		if res.Status.Stored() && hasTxID {
+			resp.ExtFields["transactionId"] = string(txID)
 		}
-	}
-	return resp
+		return resp
+	})
 }
 
 // immunityOf reads CHECK_IMMUNITY_TIME_IN_SECONDS; 0 means "use
@@ -222,14 +231,25 @@ func (tx *transactions) register(t *halfTxn) {
 }
 
 // handleEndTransaction answers END_TRANSACTION. Clients send it oneway, so
-// the answer is mostly for tests and tools; refusals are logged too.
+// the answer is mostly for tests and tools; refusals are logged too. A
+// commit is answered once the committed message is flushed as the
+// configuration asks, by the store's flusher under SYNC_FLUSH: no worker
+// waits for the disk.
 func (b *Broker) handleEndTransaction(conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
 	var h protocol.EndTransactionRequestHeader
 	if err := protocol.DecodeHeader(req.ExtFields, &h); err != nil {
 		b.log.Warn("bad END_TRANSACTION header", "peer", conn.RemoteAddr(), "err", err)
 		return remoting.NewResponse(req, protocol.RespSystemError, "bad end transaction header: "+err.Error()), nil
 	}
-	code, remark := b.trans.end(&h)
+	return b.answerLater(conn, req, protocol.TopicTransHalf, func(answer func(*remoting.Command)) {
+		b.trans.endTx(&h, func(code int32, remark string) {
+			b.logEnd(conn, req, &h, code, remark)
+			answer(remoting.NewResponse(req, code, remark))
+		})
+	}), nil
+}
+
+func (b *Broker) logEnd(conn *remoting.Conn, req *remoting.Command, h *protocol.EndTransactionRequestHeader, code int32, remark string) {
 	if code != protocol.RespSuccess {
 		level := slog.LevelWarn
 		if remark == remarkTxEnded {
@@ -242,53 +262,60 @@ func (b *Broker) handleEndTransaction(conn *remoting.Conn, req *remoting.Command
 		b.log.Debug("transaction ended", "peer", conn.RemoteAddr(), "group", h.ProducerGroup, "msgId", h.MsgID,
 			"commitOrRollback", h.CommitOrRollback, "fromCheck", h.FromTransactionCheck, "remark", req.Remark)
 	}
-	return remoting.NewResponse(req, code, remark), nil
 }
 
-// end commits or rolls back the transaction of the half at h's offsets.
-func (tx *transactions) end(h *protocol.EndTransactionRequestHeader) (int32, string) {
+// endTx commits or rolls back the transaction of the half at h's offsets
+// and calls reply exactly once: before it returns, or for a commit
+// waiting for its flush, from the store's flusher.
+func (tx *transactions) endTx(h *protocol.EndTransactionRequestHeader, reply func(code int32, remark string)) {
+	if code, remark, handedOn := tx.decide(h, reply); !handedOn {
+		reply(code, remark)
+	}
+}
+
+// decide is endTx up to the answer, or up to a commit that hands reply
+// on (handedOn).
+func (tx *transactions) decide(h *protocol.EndTransactionRequestHeader, reply func(code int32, remark string)) (code int32, remark string, handedOn bool) {
 	switch h.CommitOrRollback {
 	case protocol.SysFlagTransactionCommit, protocol.SysFlagTransactionRollback:
 	case protocol.SysFlagTransactionNotType:
-		return protocol.RespSuccess, remarkTxUnknownState
+		return protocol.RespSuccess, remarkTxUnknownState, false
 	default:
-		return protocol.RespSystemError, fmt.Sprintf("commitOrRollback %d is neither 0 (unknown), 8 (commit) nor 12 (rollback)", h.CommitOrRollback)
+		return protocol.RespSystemError, fmt.Sprintf("commitOrRollback %d is neither 0 (unknown), 8 (commit) nor 12 (rollback)", h.CommitOrRollback), false
 	}
 	view, err := tx.b.store.SelectOneMessageByOffset(h.CommitLogOffset, 0)
 	if err != nil {
-		return protocol.RespSystemError, fmt.Sprintf("%s: commit log offset %d: %v", remarkTxNotHalf, h.CommitLogOffset, err)
+		return protocol.RespSystemError, fmt.Sprintf("%s: commit log offset %d: %v", remarkTxNotHalf, h.CommitLogOffset, err), false
 	}
 	defer view.Release()
 	rec, err := protocol.ParseMessageRecord(view.Bytes)
 	switch {
 	case err != nil:
-		return protocol.RespSystemError, fmt.Sprintf("%s: commit log offset %d: %v", remarkTxNotHalf, h.CommitLogOffset, err)
+		return protocol.RespSystemError, fmt.Sprintf("%s: commit log offset %d: %v", remarkTxNotHalf, h.CommitLogOffset, err), false
 	case string(rec.Topic) != protocol.TopicTransHalf:
-		return protocol.RespSystemError, fmt.Sprintf("%s: the message at commit log offset %d is not a half message", remarkTxNotHalf, h.CommitLogOffset)
+		return protocol.RespSystemError, fmt.Sprintf("%s: the message at commit log offset %d is not a half message", remarkTxNotHalf, h.CommitLogOffset), false
 	}
 	group, _ := protocol.LookupProperty(rec.Properties, protocol.PropertyProducerGroup)
 	if string(group) != h.ProducerGroup {
-		return protocol.RespSystemError, remarkTxGroupWrong
+		return protocol.RespSystemError, remarkTxGroupWrong, false
 	}
 	if rec.QueueOffset != h.TranStateTableOffset {
-		return protocol.RespSystemError, remarkTxOffsetWrong
+		return protocol.RespSystemError, remarkTxOffsetWrong, false
 	}
 	t := tx.lookup(originOf(&rec))
 	if t == nil {
-		return protocol.RespSystemError, remarkTxEnded
+		return protocol.RespSystemError, remarkTxEnded, false
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
-		return protocol.RespSystemError, remarkTxEnded
+		return protocol.RespSystemError, remarkTxEnded, false
 	}
 	if h.CommitOrRollback == protocol.SysFlagTransactionCommit {
-		if code, remark := tx.commit(&rec, h.CommitLogOffset); code != protocol.RespSuccess {
-			return code, remark
-		}
+		return tx.commit(t, &rec, h.CommitLogOffset, reply)
 	}
 	tx.finish(t, rec.QueueOffset, "ended")
-	return protocol.RespSuccess, ""
+	return protocol.RespSuccess, "", false
 }
 
 func (tx *transactions) lookup(origin int64) *halfTxn {
@@ -311,13 +338,23 @@ func originOf(rec *protocol.MessageRecord) int64 {
 // commit stores the real message of the half rec, as upstream builds it:
 // the half's properties string unchanged (consumers see TRAN_MSG, PGROUP,
 // REAL_TOPIC and REAL_QID), transaction type COMMIT and the half's commit
-// log offset as PREPAREDTRANSACTIONOFFSET.
-func (tx *transactions) commit(rec *protocol.MessageRecord, halfPhy int64) (int32, string) {
+// log offset as PREPAREDTRANSACTIONOFFSET; then it ends t like finish.
+// t.mu is held.
+//
+// The worker does not wait for the message's flush. Once the message is
+// appended, t is done (a second END_TRANSACTION is refused, the check
+// service skips it) and its op record is appended behind the message, so
+// a log that keeps the op record keeps the message. Only when the flush is
+// done as well does t leave the table (letting the committed half offset
+// pass it) and the producer get its answer: a half is never counted
+// decided while its committed message could still be lost. A refused put
+// (always known before PutMessageAsync returns) leaves t undecided.
+func (tx *transactions) commit(t *halfTxn, rec *protocol.MessageRecord, halfPhy int64, reply func(code int32, remark string)) (code int32, remark string, handedOn bool) {
 	topic, _ := protocol.LookupProperty(rec.Properties, protocol.PropertyRealTopic)
 	qid, _ := protocol.LookupProperty(rec.Properties, protocol.PropertyRealQueueID)
 	queueID, err := strconv.ParseInt(string(qid), 10, 32)
 	if len(topic) == 0 || err != nil || queueID < 0 {
-		return protocol.RespSystemError, fmt.Sprintf("the half message at %d has no usable REAL_TOPIC/REAL_QID (%q, %q)", halfPhy, topic, qid)
+		return protocol.RespSystemError, fmt.Sprintf("the half message at %d has no usable REAL_TOPIC/REAL_QID (%q, %q)", halfPhy, topic, qid), false
 	}
 	in := store.MessageInput{
 		Topic: string(topic), QueueID: int32(queueID), Flag: rec.Flag,
@@ -326,11 +363,49 @@ func (tx *transactions) commit(rec *protocol.MessageRecord, halfPhy int64) (int3
 		ReconsumeTimes: rec.ReconsumeTimes, PreparedTransactionOffset: halfPhy,
 		Body: rec.Body, Properties: string(rec.Properties),
 	}
-	res := tx.b.store.PutMessage(&in)
-	if !res.Status.Stored() {
-		return putFailureCode(res.Status), fmt.Sprintf("store the committed message: %s %s", res.Status, res.Remark)
+	j := &commitJoin{tx: tx, t: t, reply: reply}
+	j.left.Store(2)
+	tx.b.store.PutMessageAsync(&in, j.flushed)
+	if j.left.Load() == 1 && !j.res.Status.Stored() {
+		// Refused: nothing was stored, the transaction stays open.
+		return putFailureCode(j.res.Status), fmt.Sprintf("store the committed message: %s %s", j.res.Status, j.res.Remark), false
 	}
-	return protocol.RespSuccess, ""
+	t.done = true
+	j.op, j.opErr = tx.putOp(rec.QueueOffset)
+	j.arrive()
+	return 0, "", true
+}
+
+// commitJoin meets the two ends of a commit: the worker that appended the
+// committed message and its op record, and the flush of the message
+// (reported by the store, from its flusher or before PutMessageAsync
+// returned). The second to arrive retires the transaction and answers.
+type commitJoin struct {
+	tx    *transactions
+	t     *halfTxn
+	reply func(code int32, remark string)
+	left  atomic.Int32 // ends still to arrive
+
+	res   store.PutResult // set by flushed before it arrives
+	op    int64           // set by the worker before it arrives
+	opErr error
+}
+
+func (j *commitJoin) flushed(res store.PutResult) {
+	j.res = res
+	j.arrive()
+}
+
+func (j *commitJoin) arrive() {
+	if j.left.Add(-1) != 0 {
+		return
+	}
+	j.tx.retire(j.t, j.op, j.opErr, "committed")
+	if !j.res.Status.Stored() { // not expected: refusals stop at the worker
+		j.reply(putFailureCode(j.res.Status), fmt.Sprintf("store the committed message: %s %s", j.res.Status, j.res.Remark))
+		return
+	}
+	j.reply(protocol.RespSuccess, "")
 }
 
 // putFailureCode is the reply code of a failed put (upstream's
@@ -346,19 +421,25 @@ func putFailureCode(s store.PutStatus) int32 {
 }
 
 // finish records that t is decided: an op record for the half copy at
-// halfOffset, then t leaves the table. t.mu is held. A failed op record is
-// logged: the transaction stays decided while the broker runs, but a
-// restart would ask the producer again.
+// halfOffset, then t leaves the table. t.mu is held.
 func (tx *transactions) finish(t *halfTxn, halfOffset int64, why string) {
 	t.done = true
 	opOffset, err := tx.putOp(halfOffset)
-	if err != nil {
+	tx.retire(t, opOffset, err, why)
+}
+
+// retire takes the decided t out of the table; its op record is at
+// opOffset unless opErr says it could not be stored. That is logged: the
+// transaction stays decided while the broker runs, but a restart would
+// ask the producer again.
+func (tx *transactions) retire(t *halfTxn, opOffset int64, opErr error, why string) {
+	if opErr != nil {
 		tx.b.log.Error("transaction "+why+" but its op record was not stored; after a restart the broker will check it again",
-			"halfOffset", halfOffset, "group", t.group, "err", err)
+			"halfOffset", t.queueOffset, "group", t.group, "err", opErr)
 	}
 	tx.mu.Lock()
 	delete(tx.pending, t.origin)
-	if err == nil {
+	if opErr == nil {
 		tx.ops.set(opOffset, t.queueOffset)
 	}
 	tx.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"github.com/rocketgo/rocketgo/store/commitlog"
 	"github.com/rocketgo/rocketgo/store/consumequeue"
 	"github.com/rocketgo/rocketgo/store/indexfile"
+	"github.com/rocketgo/rocketgo/store/segment"
 )
 
 // ErrClosed is returned by reads on a closed store.
@@ -43,6 +44,8 @@ type Store struct {
 	lastStoreTs  atomic.Int64       // store time of the last appended record
 	lastEnd      atomic.Int64       // commit log end after that record
 
+	commitLogSyncs atomic.Int64 // syncs of a commit log segment's dirty range
+
 	role        atomic.Value // BrokerRole
 	replica     atomic.Pointer[replicaHolder]
 	closed      atomic.Bool
@@ -67,6 +70,11 @@ type queueKey struct {
 	topic string
 	queue int32
 }
+
+// CommitLogSyncs counts the syncs of commit log segments since Open (a
+// flush that spans two segments syncs both): under SYNC_FLUSH, messages
+// stored divided by it is the group commit's batch size.
+func (s *Store) CommitLogSyncs() int64 { return s.commitLogSyncs.Load() }
 
 // Open opens (creating if needed) the store described by opts, recovers it
 // and starts its services. Only one process may have a store open: the
@@ -136,10 +144,16 @@ func (s *Store) open() error {
 	if s.expiredOffsets, err = loadExpiredOffsets(s.paths.Config); err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
-	if s.opts.Syncer != nil {
-		s.commitLog.Segments().SetSyncer(s.opts.Syncer)
-		s.queues.SetSyncer(s.opts.Syncer)
+	syncer := s.opts.Syncer
+	if syncer == nil {
+		syncer = segment.Msync
+	} else {
+		s.queues.SetSyncer(syncer)
 	}
+	s.commitLog.Segments().SetSyncer(func(f *os.File, mapped []byte) error {
+		s.commitLogSyncs.Add(1)
+		return syncer(f, mapped)
+	})
 	reputFrom, err := s.recover(lastExitOK)
 	if err != nil {
 		return err
