@@ -225,6 +225,7 @@ func (t *timerService) run(persistEvery time.Duration, stop <-chan struct{}) {
 			if err := t.file.offer(t.checkpoint()); err != nil {
 				t.log.Error("persist timer checkpoint", "err", err)
 			}
+			t.pruneCancels()
 		case <-t.kicks:
 		case <-due:
 		}
@@ -409,6 +410,22 @@ func (t *timerService) fire(e timerEntry, now int64) bool {
 	delete(props, protocol.PropertyRealQueueID)
 	in := redelivery(&rec, topic, int32(queueID), props)
 	return putRedelivery(t.log, t.st, &in, "timer", "deliver", "queueOffset", e.qoff)
+}
+
+// pruneCancels forgets cancels that can no longer match a message read
+// into the heap: their time is before every pending fire time. A cancel
+// leaves t.cancels when it fires; this catches those whose record could
+// not be read back then.
+func (t *timerService) pruneCancels() {
+	top := int64(math.MaxInt64)
+	if e, ok := t.q.peek(); ok {
+		top = e.fireAt
+	}
+	for key, until := range t.cancels {
+		if until < top && until < t.now().UnixMilli() {
+			delete(t.cancels, key)
+		}
+	}
 }
 
 // checkpoint encodes the progress (see timerService).

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/rocketgo/rocketgo/protocol"
 	"github.com/rocketgo/rocketgo/remoting"
@@ -301,5 +302,19 @@ func TestTicks(t *testing.T) {
 	}
 	if e := tickEnd(1<<63-10, 1000); e != 1<<63-1 {
 		t.Errorf("tickEnd near the end of time: %d", e)
+	}
+}
+
+func TestTimerPruneCancels(t *testing.T) {
+	now := time.UnixMilli(10_000)
+	tm := newTimerService(t.TempDir(), testLogger(), func() time.Time { return now })
+	tm.cancels = map[string]int64{"T+old": 4000, "T+pending": 6000, "T+ahead": 20_000}
+	tm.q.push(timerEntry{fireAt: 5000, qoff: 1})
+	tm.pruneCancels()
+	if len(tm.cancels) != 2 || tm.cancels["T+old"] != 0 {
+		t.Fatalf("after pruning with the earliest entry at 5000 and now 10000: %v", tm.cancels)
+	}
+	if unsafe.Sizeof(timerEntry{}) != 32 {
+		t.Fatalf("a pending entry takes %d bytes, want 32", unsafe.Sizeof(timerEntry{}))
 	}
 }

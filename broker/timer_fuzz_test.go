@@ -2,6 +2,7 @@ package broker
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rocketgo/rocketgo/protocol"
@@ -31,6 +32,44 @@ func FuzzTimerDeliverAt(f *testing.F) {
 			if err != nil || at != n {
 				t.Fatalf("TIMER_DELIVER_MS %q read as %d, %v", value, at, err)
 			}
+		}
+	})
+}
+
+// FuzzTimerCancelKey: whatever TIMER_DEL_UNIQKEY a client sends to a legal
+// topic, the key
+// is refused with a reason or becomes "<topic>+<UNIQ_KEY>" naming the
+// topic it was sent to, which is what a message of that topic and
+// UNIQ_KEY is looked up by.
+func FuzzTimerCancelKey(f *testing.F) {
+	f.Add("Orders+7F0000010001", "Orders")
+	f.Add("7F0000010001", "Orders")
+	f.Add("Other+K", "Orders")
+	f.Add("Orders+", "Orders")
+	f.Add("+K", "Orders")
+	f.Add("Orders+a+b", "Orders")
+	f.Add("", "Orders")
+	f.Add("\x00\x01\x02", "%RETRY%g")
+	f.Fuzz(func(t *testing.T, value, topic string) {
+		if protocol.ValidateTopicName(topic) != "" {
+			return // the send is refused before
+		}
+		key, err := normalCancelKey(value, topic)
+		if err != nil {
+			if key != "" || err.Error() == "" {
+				t.Fatalf("%q to %q: key %q with error %v", value, topic, key, err)
+			}
+			return
+		}
+		uniq, ok := strings.CutPrefix(key, topic+"+")
+		if !ok || uniq == "" || key != cancelKey(topic, uniq) {
+			t.Fatalf("%q to %q became %q", value, topic, key)
+		}
+		if uniq != value && topic+"+"+uniq != value {
+			t.Fatalf("%q to %q names UNIQ_KEY %q", value, topic, uniq)
+		}
+		if again, err := normalCancelKey(key, topic); err != nil || again != key {
+			t.Fatalf("%q is not kept as it is: %q, %v", key, again, err)
 		}
 	})
 }
