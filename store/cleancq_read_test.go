@@ -19,16 +19,7 @@ import (
 // before and after a restart, until a new message arrives.
 func TestReadExpiredQueue(t *testing.T) {
 	sm := newSeams(3)
-	o := storetest.Options(t)
-	o.MappedFileSizeCommitLog = 64 << 10
-	o.MappedFileSizeConsumeQueue = 10 * 20
-	o.Now, o.DiskUsage = sm.clock, sm.diskUsage
-	s, err := store.Open(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := s
-	t.Cleanup(func() { first.Close() })
+	s, o := openCleanFixture(t, sm)
 	body := strings.Repeat("x", 3000)
 	for range 25 {
 		mustPut(t, s, input("Old", 0, body, nil))
@@ -37,13 +28,7 @@ func TestReadExpiredQueue(t *testing.T) {
 		mustPut(t, s, input("New", 0, body, nil))
 	}
 	waitDispatched(t, s)
-	old := sm.clock().Add(-100 * time.Hour)
-	files, _ := filepath.Glob(filepath.Join(s.Paths().CommitLog, "*"))
-	for _, f := range files {
-		if err := os.Chtimes(f, old, old); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ageCommitLog(t, s, sm)
 	sm.setHour(4)
 	for s.CleanOnce() > 0 {
 	}
@@ -106,5 +91,34 @@ func TestReadExpiredQueue(t *testing.T) {
 	}
 	if lo, hi := s.MinOffsetInQueue("Old", 0), s.MaxOffsetInQueue("Old", 0); lo != 25 || hi != 26 {
 		t.Fatalf("after a new message: min %d max %d, want 25 and 26", lo, hi)
+	}
+}
+
+// openCleanFixture opens a store of 64 KiB segments and 10-unit consume
+// queue files on the seams' clock and disk usage; the test may close and
+// reopen it with the options returned, and storetest checks the last one.
+func openCleanFixture(t *testing.T, sm *seams) (*store.Store, store.Options) {
+	t.Helper()
+	o := storetest.Options(t)
+	o.MappedFileSizeCommitLog = 64 << 10
+	o.MappedFileSizeConsumeQueue = 10 * 20
+	o.Now, o.DiskUsage = sm.clock, sm.diskUsage
+	s, err := store.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, o
+}
+
+// ageCommitLog makes every commit log segment 100 hours old.
+func ageCommitLog(t *testing.T, s *store.Store, sm *seams) {
+	t.Helper()
+	old := sm.clock().Add(-100 * time.Hour)
+	files, _ := filepath.Glob(filepath.Join(s.Paths().CommitLog, "*"))
+	for _, f := range files {
+		if err := os.Chtimes(f, old, old); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -19,18 +19,9 @@ import (
 // queue continues at its old max offset, also after a restart.
 func TestCleanExpiredQueues(t *testing.T) {
 	sm := newSeams(3)
-	o := storetest.Options(t)
-	o.MappedFileSizeCommitLog = 64 << 10
-	o.MappedFileSizeConsumeQueue = 10 * 20
-	o.Now, o.DiskUsage = sm.clock, sm.diskUsage
 	// The first instance is closed and reopened below; storetest checks
 	// the second, which holds the same files.
-	s, err := store.Open(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := s
-	t.Cleanup(func() { first.Close() })
+	s, o := openCleanFixture(t, sm)
 	body := strings.Repeat("x", 3000)
 	for range 25 {
 		mustPut(t, s, input("Old", 0, body, nil))
@@ -49,13 +40,7 @@ func TestCleanExpiredQueues(t *testing.T) {
 		t.Fatalf("nothing expired yet, removed %v: %v", removed, err)
 	}
 
-	old := sm.clock().Add(-100 * time.Hour)
-	files, _ := filepath.Glob(filepath.Join(s.Paths().CommitLog, "*"))
-	for _, f := range files {
-		if err := os.Chtimes(f, old, old); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ageCommitLog(t, s, sm)
 	sm.setHour(4)
 	for s.CleanOnce() > 0 {
 	}

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -80,13 +79,7 @@ func expiryStore(t *testing.T, sm *seams, deleteWhen string) *store.Store {
 		mustPut(t, s, input("E", 0, strings.Repeat("e", 3000), map[string]string{"KEYS": "same"}))
 	}
 	waitDispatched(t, s)
-	old := sm.clock().Add(-100 * time.Hour)
-	files, _ := filepath.Glob(filepath.Join(s.Paths().CommitLog, "*"))
-	for _, f := range files {
-		if err := os.Chtimes(f, old, old); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ageCommitLog(t, s, sm)
 	return s
 }
 
