@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -270,40 +271,70 @@ func (t *timerService) enqueue(raw []byte, qoff int64) {
 		t.log.Error("unreadable timer record skipped", "queueOffset", qoff, "err", err)
 		return
 	}
-	deliver := t.deliverTime(&rec)
+	out, cancel := timerProperties(rec.Properties)
+	deliver := t.deliverTime(out, rec.StoreTimestamp)
 	fire := t.fireAt(deliver, rec.StoreTimestamp)
 	if qoff < t.resume.ScanOffset && fire <= t.resume.DoneUntilMs {
 		return
 	}
 	e := timerEntry{fireAt: fire, qoff: qoff, phy: rec.PhysicalOffset, size: rec.TotalSize}
-	if key, ok := protocol.LookupProperty(rec.Properties, propertyTimerDelUniqKey); ok {
+	if cancel != nil {
 		e.cancel = true
-		if until, ok := t.cancels[string(key)]; !ok || until < deliver {
-			t.cancels[string(key)] = deliver
+		if until, ok := t.cancels[string(cancel)]; !ok || until < deliver {
+			t.cancels[string(cancel)] = deliver
 		}
 	}
 	t.q.push(e)
 }
 
+// timerProperties finds TIMER_OUT_MS and TIMER_DEL_UNIQKEY in one pass
+// over encoded properties (nil when absent or empty, the last one when
+// repeated, as protocol.LookupProperty): the scan runs for every record
+// the timer reads.
+func timerProperties(props []byte) (out, cancel []byte) {
+	for len(props) > 0 {
+		piece := props
+		if i := bytes.IndexByte(props, protocol.PropertySeparator); i >= 0 {
+			piece, props = props[:i], props[i+1:]
+		} else {
+			props = nil
+		}
+		if v, ok := propertyValue(piece, propertyTimerOutMS); ok {
+			out = v
+		} else if v, ok := propertyValue(piece, propertyTimerDelUniqKey); ok {
+			cancel = v
+		}
+	}
+	return out, cancel
+}
+
+// propertyValue is the value of one name\x01value piece if it has name
+// and a value.
+func propertyValue(piece []byte, name string) ([]byte, bool) {
+	if len(piece) <= len(name)+1 || piece[len(name)] != protocol.NameValueSeparator || string(piece[:len(name)]) != name {
+		return nil, false
+	}
+	return piece[len(name)+1:], true
+}
+
 // deliverTime is when a timer record is delivered: the end of the tick
 // that starts at its TIMER_OUT_MS, as 5.x's wheel reads a slot once the
 // clock has passed it. A record without TIMER_OUT_MS (not written by
-// checkTimer) is due at once.
-func (t *timerService) deliverTime(rec *protocol.MessageRecord) int64 {
-	v, ok := protocol.LookupProperty(rec.Properties, propertyTimerOutMS)
-	if !ok {
-		return rec.StoreTimestamp
-	}
-	out, err := strconv.ParseInt(string(v), 10, 64)
+// checkTimer) is due at once, at its store time.
+func (t *timerService) deliverTime(out []byte, storeTs int64) int64 {
+	ms, err := strconv.ParseInt(string(out), 10, 64)
 	if err != nil {
-		return rec.StoreTimestamp
+		return storeTs
 	}
-	return tickEnd(out, t.precision.Milliseconds())
+	return tickEnd(ms, t.precision.Milliseconds())
 }
 
 // tickEnd is the first multiple of tick after ms.
 func tickEnd(ms, tick int64) int64 {
-	start := ms - ((ms%tick)+tick)%tick // floor, for negative ms too
+	start := ms - ms%tick
+	if ms < 0 && start != ms {
+		start -= tick // floor, not toward zero
+	}
 	if start > math.MaxInt64-tick {
 		return math.MaxInt64
 	}
@@ -373,7 +404,8 @@ func (t *timerService) fire(e timerEntry, now int64) bool {
 		return true
 	}
 	props := protocol.ParseProperties(rec.Properties)
-	deliver := t.deliverTime(&rec)
+	out, _ := timerProperties(rec.Properties)
+	deliver := t.deliverTime(out, rec.StoreTimestamp)
 	if e.cancel {
 		if deliver <= now {
 			// Its time has come: the messages it covers have fired.
