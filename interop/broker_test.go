@@ -191,15 +191,19 @@ func TestTagFilter(t *testing.T) {
 // TestBroadcasting: two broadcasting consumers of one group each get every
 // message.
 func TestBroadcasting(t *testing.T) {
+	begin := time.Now()
+	phase := func(what string) { t.Logf("%6dms %s", time.Since(begin).Milliseconds(), what) }
 	c := startCluster(t, nil)
 	const topic = "InteropBroadcast"
 	c.createTopic(t, topic, 2)
+	phase("cluster up, topic routed")
 	group := "CG_" + t.Name()
 	cols := []*collector{{}, {}}
 	for _, col := range cols {
 		c.pushConsumer(t, group, topic, consumer.MessageSelector{}, col.collect,
 			consumer.WithConsumerModel(consumer.BroadCasting))
 	}
+	phase("consumers started")
 	p := c.producer(t)
 	const n = 20
 	for i := 0; i < n; i++ {
@@ -207,8 +211,10 @@ func TestBroadcasting(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	phase("messages sent")
 	for i, col := range cols {
 		waitFor(t, consumeTimeout, fmt.Sprintf("consumer %d to get all", i), func() bool { return col.len() >= n })
+		phase(fmt.Sprintf("consumer %d got all", i))
 		if got := bodies(t, col.snapshot(), false); len(got) != n {
 			t.Errorf("consumer %d got %d distinct messages, want %d", i, len(got), n)
 		}

@@ -23,14 +23,21 @@ type cluster struct {
 	ns, broker *testcluster.Process
 }
 
+// startCluster starts a name server and a broker. It logs how long each
+// took: both are built (go build relinks every time) and booted per test,
+// which under load is most of a test's time.
 func startCluster(t *testing.T, brokerProps map[string]string) *cluster {
 	t.Helper()
+	begin := time.Now()
 	ns := testcluster.StartNamesrv(t, nil)
+	nsUp := time.Now()
 	props := map[string]string{"autoCreateTopicEnable": "true", "autoCreateSubscriptionGroup": "true"}
 	for k, v := range brokerProps {
 		props[k] = v
 	}
-	return &cluster{ns: ns, broker: testcluster.StartBroker(t, []string{ns.Addr}, props)}
+	c := &cluster{ns: ns, broker: testcluster.StartBroker(t, []string{ns.Addr}, props)}
+	t.Logf("name server built and up in %v, broker in %v", nsUp.Sub(begin).Round(time.Millisecond), time.Since(nsUp).Round(time.Millisecond))
+	return c
 }
 
 func (c *cluster) resolver() primitive.NsResolver {
