@@ -115,8 +115,9 @@ var configEffects = func() map[string]configEffect {
 		"maxLmqConsumeQueueNum", "scheduleAsyncDeliverMaxPendingLimit", "scheduleAsyncDeliverMaxResendNum2Blocked",
 	)
 	// The timer: sends read the first two at every use; the tick and the
-	// roll window fix the fire times that timerCheckpoint.json is taken
-	// with, so they change at a restart (which warns of duplicates).
+	// roll window fix the fire times of the pending messages, so they
+	// change at a restart (timerCheckpoint.json names the ones it was
+	// taken with).
 	add(effectNow, "timerWheelEnable", "timerMaxDelaySec")
 	add(effectRestart, "timerPrecisionMs", "timerRollWindowSlot")
 	return m

@@ -51,11 +51,15 @@ const (
 //
 // Progress is a checkpoint (timerCheckpoint.json): every record of the
 // timer queue below lowOffset is handled; between lowOffset and
-// scanOffset a record is handled exactly when its fire time is at most
+// scanOffset a record is handled exactly when its fire time, computed
+// with the tick and roll window the checkpoint names, is at most
 // doneUntilMs (less than the earliest pending fire time); records from
-// scanOffset on were never read. A restart rescans from lowOffset with
-// that rule, so nothing is lost; duplicates are limited to what was
-// delivered after the last checkpoint.
+// scanOffset on were never read. The rules of earlier runs whose scan
+// offset is still above lowOffset are kept too (earlier): a record the
+// last run skipped as handled by them stays handled. A restart rescans
+// from lowOffset with these rules, so nothing is lost, also when the
+// settings changed; duplicates are limited to what was delivered after
+// the last checkpoint.
 type timerService struct {
 	st         *store.Store // set by load
 	log        *slog.Logger
@@ -73,6 +77,7 @@ type timerService struct {
 	q      timerQueue
 	scan   int64           // next queue offset to read
 	resume timerCheckpoint // what the last run had handled
+	rules  []timerRule     // resume's rules, which decide what a rescan skips
 	// cancels maps the "<topic>+<UNIQ_KEY>" of every pending cancel to the
 	// latest delivery time among them: a message with that key due at or
 	// before it is dropped.
@@ -88,11 +93,42 @@ type timerService struct {
 
 // timerCheckpoint is the content of timerCheckpoint.json.
 type timerCheckpoint struct {
+	ScanOffset   int64       `json:"scanOffset"`
+	LowOffset    int64       `json:"lowOffset"`
+	DoneUntilMs  int64       `json:"doneUntilMs"`
+	RollWindowMs int64       `json:"rollWindowMs"`
+	PrecisionMs  int64       `json:"precisionMs"` // 0: written before timerPrecisionMs, fire times to the millisecond
+	Earlier      []timerRule `json:"earlier,omitempty"`
+}
+
+// timerRule says which records below ScanOffset a run had handled: those
+// whose fire time, computed with its roll window and tick, is at most
+// DoneUntilMs.
+type timerRule struct {
 	ScanOffset   int64 `json:"scanOffset"`
-	LowOffset    int64 `json:"lowOffset"`
 	DoneUntilMs  int64 `json:"doneUntilMs"`
 	RollWindowMs int64 `json:"rollWindowMs"`
 	PrecisionMs  int64 `json:"precisionMs"`
+}
+
+// maxTimerRules bounds the rules a checkpoint carries; dropping the
+// oldest can only repeat deliveries, never lose one.
+const maxTimerRules = 8
+
+// handled reports whether the rule covers the record at qoff with
+// TIMER_OUT_MS out stored at storeTs.
+func (r *timerRule) handled(qoff int64, out []byte, storeTs int64) bool {
+	if qoff >= r.ScanOffset || r.RollWindowMs <= 0 || r.PrecisionMs < 0 {
+		return false // a rule that cannot be right handles nothing
+	}
+	deliver := storeTs
+	if ms, err := strconv.ParseInt(string(out), 10, 64); err == nil {
+		deliver = ms
+		if r.PrecisionMs > 0 {
+			deliver = tickEnd(ms, r.PrecisionMs)
+		}
+	}
+	return min(deliver, storeTs+r.RollWindowMs) <= r.DoneUntilMs
 }
 
 // newTimerService makes a timer with 5.x's default settings; start
@@ -156,21 +192,28 @@ func (t *timerService) start(b *Broker) {
 	b.goLoop(func() { t.run(interval, b.stop) })
 }
 
-// adoptCheckpoint checks that the loaded checkpoint was taken with the
-// settings in effect now.
+// adoptCheckpoint takes the loaded checkpoint's rules for the rescan.
 func (t *timerService) adoptCheckpoint() {
 	c := &t.resume
-	if c.ScanOffset == 0 && c.LowOffset == 0 {
-		return
+	t.rules = append([]timerRule(nil), c.Earlier...)
+	if c.ScanOffset > c.LowOffset {
+		t.rules = append(t.rules, timerRule{ScanOffset: c.ScanOffset, DoneUntilMs: c.DoneUntilMs, RollWindowMs: c.RollWindowMs, PrecisionMs: c.PrecisionMs})
 	}
-	if c.RollWindowMs != t.rollWindow.Milliseconds() || c.PrecisionMs != t.precision.Milliseconds() {
-		// Fire times below scanOffset were computed with other settings:
-		// treat them all as pending (duplicates rather than losses).
-		t.log.Warn("timer roll window or precision changed since the checkpoint; timer messages since lowOffset may be delivered twice",
+	if c.ScanOffset > 0 && (c.RollWindowMs != t.rollWindow.Milliseconds() || c.PrecisionMs != t.precision.Milliseconds()) {
+		t.log.Info("timer roll window or tick changed since the checkpoint; records read before are judged with the settings they were read with",
 			"rollWindowWas", time.Duration(c.RollWindowMs)*time.Millisecond, "rollWindow", t.rollWindow,
 			"precisionWas", time.Duration(c.PrecisionMs)*time.Millisecond, "precision", t.precision)
-		c.DoneUntilMs = math.MinInt64
 	}
+}
+
+// handledBefore reports whether an earlier run had handled a record.
+func (t *timerService) handledBefore(qoff int64, out []byte, storeTs int64) bool {
+	for i := range t.rules {
+		if t.rules[i].handled(qoff, out, storeTs) {
+			return true
+		}
+	}
+	return false
 }
 
 // kick wakes the timer: a record arrived in the timer topic.
@@ -272,11 +315,11 @@ func (t *timerService) enqueue(raw []byte, qoff int64) {
 		return
 	}
 	out, cancel := timerProperties(rec.Properties)
-	deliver := t.deliverTime(out, rec.StoreTimestamp)
-	fire := t.fireAt(deliver, rec.StoreTimestamp)
-	if qoff < t.resume.ScanOffset && fire <= t.resume.DoneUntilMs {
+	if t.handledBefore(qoff, out, rec.StoreTimestamp) {
 		return
 	}
+	deliver := t.deliverTime(out, rec.StoreTimestamp)
+	fire := t.fireAt(deliver, rec.StoreTimestamp)
 	e := timerEntry{fireAt: fire, qoff: qoff, phy: rec.PhysicalOffset, size: rec.TotalSize}
 	if cancel != nil {
 		e.cancel = true
@@ -462,21 +505,24 @@ func (t *timerService) pruneCancels() {
 
 // checkpoint encodes the progress (see timerService).
 func (t *timerService) checkpoint() []byte {
-	c := timerCheckpoint{ScanOffset: t.scan, RollWindowMs: t.rollWindow.Milliseconds(), PrecisionMs: t.precision.Milliseconds()}
-	c.LowOffset = t.q.minQueueOffset(t.scan)
-	c.DoneUntilMs = math.MaxInt64
-	if e, ok := t.q.peek(); ok {
-		c.DoneUntilMs = e.fireAt - 1
-	}
-	if t.scan < t.resume.ScanOffset {
-		// Still rescanning what the last run had read: its rule holds
-		// for the records not reached yet.
-		c.ScanOffset = t.resume.ScanOffset
-		c.DoneUntilMs = min(c.DoneUntilMs, t.resume.DoneUntilMs)
-	}
-	if c.LowOffset == c.ScanOffset {
-		c.DoneUntilMs = 0 // nothing between: the rule is void
-	}
+	c := t.resume
+	if t.scan >= t.resume.ScanOffset {
+		c = timerCheckpoint{ScanOffset: t.scan, RollWindowMs: t.rollWindow.Milliseconds(), PrecisionMs: t.precision.Milliseconds()}
+		c.LowOffset = t.q.minQueueOffset(t.scan)
+		c.DoneUntilMs = math.MaxInt64
+		if e, ok := t.q.peek(); ok {
+			c.DoneUntilMs = e.fireAt - 1
+		}
+		if c.LowOffset == c.ScanOffset {
+			c.DoneUntilMs = 0 // nothing between: the rule is void
+		}
+		for _, r := range t.rules {
+			if r.ScanOffset > c.LowOffset {
+				c.Earlier = append(c.Earlier, r)
+			}
+		}
+		c.Earlier = c.Earlier[max(len(c.Earlier)-maxTimerRules, 0):]
+	} // else stopped while rescanning what the last run had read: nothing fired since
 	b, _ := json.Marshal(&c) // plain integers: cannot fail
 	return b
 }

@@ -134,7 +134,8 @@ type fakeTimer struct {
 	t     *testing.T
 	dir   string
 	clock *atomic.Int64
-	roll  time.Duration
+	roll  time.Duration // the roll window, and the tick when set
+	tick  time.Duration
 	st    *store.Store
 	tm    *timerService
 	stop  chan struct{}
@@ -153,6 +154,9 @@ func (f *fakeTimer) open() {
 	f.tm = newTimerService(filepath.Join(f.dir, "config"), testLogger(), f.now)
 	if f.roll > 0 {
 		f.tm.rollWindow = f.roll
+	}
+	if f.tick > 0 {
+		f.tm.precision = f.tick
 	}
 	o := store.DefaultOptions(f.dir)
 	o.MappedFileSizeCommitLog = 4 << 20
@@ -190,10 +194,14 @@ func (f *fakeTimer) close() {
 }
 
 // put stores a timer record as checkTimer leaves it: for topic, due at
-// the end of the tick that starts at out.
+// the end of the tick that starts at out (out 0: without TIMER_OUT_MS,
+// due at once).
 func (f *fakeTimer) put(topic, uniq string, out int64, cancels string) {
-	props := map[string]string{propertyTimerOutMS: strconv.FormatInt(out, 10), protocol.PropertyRealTopic: topic,
+	props := map[string]string{protocol.PropertyRealTopic: topic,
 		protocol.PropertyRealQueueID: "0", protocol.PropertyUniqClientMessageID: uniq}
+	if out != 0 {
+		props[propertyTimerOutMS] = strconv.FormatInt(out, 10)
+	}
 	if cancels != "" {
 		props[propertyTimerDelUniqKey] = cancels
 	}
@@ -317,4 +325,37 @@ func TestTimerPruneCancels(t *testing.T) {
 	if unsafe.Sizeof(timerEntry{}) != 32 {
 		t.Fatalf("a pending entry takes %d bytes, want 32", unsafe.Sizeof(timerEntry{}))
 	}
+}
+
+// TestTimerSettingsChange: a restart with another roll window and tick
+// (or from a checkpoint written before timerPrecisionMs) judges the
+// records read before by the settings they were read with: nothing is
+// delivered again, on that restart or the next.
+func TestTimerSettingsChange(t *testing.T) {
+	f := newFakeTimer(t, 24*time.Hour)
+	t0 := f.now().UnixMilli()
+	f.put("Later", "FAR", t0+3_600_000, "") // pending throughout: keeps lowOffset at 0
+	for i := range 5 {
+		f.put("Due", fmt.Sprintf("D%d", i), t0+1500+int64(i)*100, "")
+	}
+	f.advance(2500 * time.Millisecond)
+	waitFor(t, 5*time.Second, "delivered", func() bool { return f.st.MaxOffsetInQueue("Due", 0) == 5 })
+	f.close()
+	for _, tc := range []struct {
+		roll, tick time.Duration
+	}{{12 * time.Hour, 500 * time.Millisecond}, {12 * time.Hour, 500 * time.Millisecond}, {48 * time.Hour, time.Second}} {
+		f.roll, f.tick = tc.roll, tc.tick
+		f.open()
+		f.advance(time.Second)
+		// A marker due now goes out after anything read again would.
+		marks := f.st.MaxOffsetInQueue("Mark", 0)
+		f.put("Mark", "M", 0, "")
+		waitFor(t, 5*time.Second, "the marker", func() bool { return f.st.MaxOffsetInQueue("Mark", 0) == marks+1 })
+		if n := f.st.MaxOffsetInQueue("Due", 0); n != 5 || f.tm.pending.Load() != 1 {
+			t.Fatalf("roll window %v, tick %v: %d deliveries, want 5; %d pending", tc.roll, tc.tick, n, f.tm.pending.Load())
+		}
+		f.close()
+	}
+	f.open()
+	defer f.close()
 }

@@ -73,3 +73,20 @@ func FuzzTimerCancelKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTimerProperties: the timer's one-pass read of a record's properties
+// (bytes from the commit log) finds what protocol.LookupProperty finds.
+func FuzzTimerProperties(f *testing.F) {
+	f.Add([]byte("TIMER_OUT_MS\x011700000000000\x02REAL_TOPIC\x01T\x02"))
+	f.Add([]byte("TIMER_DEL_UNIQKEY\x01T+K\x02TIMER_OUT_MS\x011\x02TIMER_OUT_MS\x012"))
+	f.Add([]byte("TIMER_OUT_MS\x01\x02TIMER_DEL_UNIQKEY\x02\x01"))
+	f.Add([]byte("TIMER_OUT_MSX\x011\x02"))
+	f.Fuzz(func(t *testing.T, props []byte) {
+		out, cancel := timerProperties(props)
+		wantOut, _ := protocol.LookupProperty(props, propertyTimerOutMS)
+		wantCancel, _ := protocol.LookupProperty(props, propertyTimerDelUniqKey)
+		if string(out) != string(wantOut) || string(cancel) != string(wantCancel) || (out == nil) != (wantOut == nil) || (cancel == nil) != (wantCancel == nil) {
+			t.Fatalf("%q: read %q %q, LookupProperty %q %q", props, out, cancel, wantOut, wantCancel)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,11 +73,44 @@ func TestTimerCheckpointRule(t *testing.T) {
 	if c := decode(); c.LowOffset != 7 || c.ScanOffset != 10 || c.DoneUntilMs != 299 {
 		t.Fatalf("checkpoint %+v", c)
 	}
-	// Still rescanning what the last run had read: its scan offset and
-	// (lower) done time hold.
-	tm.resume = timerCheckpoint{ScanOffset: 20, LowOffset: 5, DoneUntilMs: 100}
-	if c := decode(); c.LowOffset != 7 || c.ScanOffset != 20 || c.DoneUntilMs != 100 {
-		t.Fatalf("checkpoint while rescanning %+v", c)
+	// Stopped while rescanning what the last run had read: nothing fired
+	// since, so its checkpoint stands as it was.
+	tm.resume = timerCheckpoint{ScanOffset: 20, LowOffset: 5, DoneUntilMs: 100, RollWindowMs: 1000, PrecisionMs: 0,
+		Earlier: []timerRule{{ScanOffset: 6, DoneUntilMs: 50, RollWindowMs: 1000}}}
+	if c := decode(); !reflect.DeepEqual(c, tm.resume) {
+		t.Fatalf("checkpoint while rescanning %+v, want %+v", c, tm.resume)
+	}
+	// Past the rescan: the last run's rules are kept while they cover
+	// records above the low offset (7).
+	tm.adoptCheckpoint()
+	tm.scan = 25
+	want := []timerRule{{ScanOffset: 20, DoneUntilMs: 100, RollWindowMs: 1000}}
+	if c := decode(); c.LowOffset != 7 || c.ScanOffset != 25 || c.DoneUntilMs != 299 || !reflect.DeepEqual(c.Earlier, want) {
+		t.Fatalf("checkpoint after the rescan %+v, want earlier %+v", c, want)
+	}
+}
+
+// TestTimerRules: a rule judges fire times with its own roll window and
+// tick (none before timerPrecisionMs existed), and one that cannot be
+// right handles nothing.
+func TestTimerRules(t *testing.T) {
+	out := []byte("10500")
+	for _, tc := range []struct {
+		rule timerRule
+		qoff int64
+		want bool
+	}{
+		{timerRule{ScanOffset: 10, DoneUntilMs: 10500, RollWindowMs: 60_000}, 3, true},                     // to the millisecond
+		{timerRule{ScanOffset: 10, DoneUntilMs: 10500, RollWindowMs: 60_000, PrecisionMs: 1000}, 3, false}, // due at 11000
+		{timerRule{ScanOffset: 10, DoneUntilMs: 11000, RollWindowMs: 60_000, PrecisionMs: 1000}, 3, true},
+		{timerRule{ScanOffset: 10, DoneUntilMs: 5000, RollWindowMs: 1000}, 3, true}, // rolled at 1000 + 1000
+		{timerRule{ScanOffset: 3, DoneUntilMs: 20_000, RollWindowMs: 60_000}, 3, false},
+		{timerRule{ScanOffset: 10, DoneUntilMs: 20_000, RollWindowMs: 0}, 3, false},
+		{timerRule{ScanOffset: 10, DoneUntilMs: 20_000, RollWindowMs: 60_000, PrecisionMs: -1}, 3, false},
+	} {
+		if got := tc.rule.handled(tc.qoff, out, 1000); got != tc.want {
+			t.Errorf("%+v handles the record at %d (TIMER_OUT_MS 10500, stored at 1000): %v", tc.rule, tc.qoff, got)
+		}
 	}
 }
 
