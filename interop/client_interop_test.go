@@ -44,6 +44,25 @@ func (c *cluster) ourProducer(t testing.TB, group string) *client.Producer {
 	return p
 }
 
+// ourPushConsumer starts our push consumer with opts (its ClientOptions
+// set here) subscribed to topic; it is shut down when the test ends.
+func (c *cluster) ourPushConsumer(t testing.TB, opts client.PushConsumerOptions, topic string, sel client.Selector) *client.PushConsumer {
+	t.Helper()
+	opts.ClientOptions = c.ourOptions()
+	pc, err := client.NewPushConsumer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Subscribe(topic, sel); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ourShutdown(t, pc.Shutdown) })
+	return pc
+}
+
 func ourShutdown(t testing.TB, f func(context.Context) error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -173,8 +192,8 @@ func TestTheirProducerOurConsumer(t *testing.T) {
 
 	var mu sync.Mutex
 	seen := map[string]*client.MessageExt{}
-	pc, err := client.NewPushConsumer(client.PushConsumerOptions{
-		ClientOptions: c.ourOptions(), Group: "CG_ours", ConsumeFrom: client.ConsumeFromFirstOffset,
+	c.ourPushConsumer(t, client.PushConsumerOptions{
+		Group: "CG_ours", ConsumeFrom: client.ConsumeFromFirstOffset,
 		Listener: func(_ context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -183,15 +202,7 @@ func TestTheirProducerOurConsumer(t *testing.T) {
 			}
 			return client.ConsumeSuccess, nil
 		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc.Subscribe(topic, client.ByTag("TagA"))
-	if err := pc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ourShutdown(t, pc.Shutdown) })
+	}, topic, client.ByTag("TagA"))
 	const want = 10 + 1 + 10 // TagA only
 	waitFor(t, consumeTimeout, "TagA messages at our consumer", func() bool {
 		mu.Lock()

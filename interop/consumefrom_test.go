@@ -96,18 +96,19 @@ func (s *bodySet) snapshot() map[string]int {
 	return maps.Clone(s.seen)
 }
 
-func TestConsumeFromWhereTheirClient(t *testing.T) { testConsumeFromWhere(t, "theirs") }
-
-func TestConsumeFromWhereOurClient(t *testing.T) { testConsumeFromWhere(t, "ours") }
-
-func testConsumeFromWhere(t *testing.T, side string) {
+// TestConsumeFromWhere runs every case with rocketmq-client-go ("theirs")
+// and our client ("ours"), each case on its own topic and group of one of
+// two clusters.
+func TestConsumeFromWhere(t *testing.T) {
 	clusters := map[bool]*cluster{
 		false: startCluster(t, nil),
 		true:  startCluster(t, map[string]string{"accessMessageInMemoryMaxRatio": "0"}),
 	}
-	for _, tc := range consumeFromCases {
-		name := fmt.Sprintf("%s/inDisk=%v", tc.from, tc.inDisk)
-		t.Run(name, func(t *testing.T) { runConsumeFrom(t, clusters[tc.inDisk], side, tc) })
+	for _, side := range []string{"theirs", "ours"} {
+		for _, tc := range consumeFromCases {
+			name := fmt.Sprintf("%s/%s/inDisk=%v", side, tc.from, tc.inDisk)
+			t.Run(name, func(t *testing.T) { runConsumeFrom(t, clusters[tc.inDisk], side, tc) })
+		}
 	}
 }
 
@@ -183,25 +184,15 @@ func runConsumeFrom(t *testing.T, c *cluster, side string, tc consumeFromCase) {
 		from := map[string]client.ConsumeFrom{
 			"first": client.ConsumeFromFirstOffset, "last": client.ConsumeFromLastOffset, "timestamp": client.ConsumeFromTimestamp,
 		}[tc.from]
-		pc, err := client.NewPushConsumer(client.PushConsumerOptions{
-			ClientOptions: c.ourOptions(), Group: group, ConsumeFrom: from, ConsumeTimestamp: ts,
+		c.ourPushConsumer(t, client.PushConsumerOptions{
+			Group: group, ConsumeFrom: from, ConsumeTimestamp: ts,
 			Listener: func(_ context.Context, msgs []*client.MessageExt) (client.ConsumeResult, error) {
 				for _, m := range msgs {
 					got.add(string(m.Body))
 				}
 				return client.ConsumeSuccess, nil
 			},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := pc.Subscribe(topic, client.ByTag("*")); err != nil {
-			t.Fatal(err)
-		}
-		if err := pc.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ourShutdown(t, pc.Shutdown) })
+		}, topic, client.ByTag("*"))
 	}
 
 	// Probes: a LAST consumer starts each queue at its end as of its first
