@@ -10,7 +10,7 @@ import (
 // TestQueryOffsetOfNewGroup: a group with no committed offset is told 0 on
 // an empty queue and on one whose first message is still within the page
 // cache share of RAM; once that message counts as in disk
-// (accessMessageInMemoryMaxRatio 0 puts every message but the last there)
+// (accessMessageInMemoryMaxRatio 0 puts every message there)
 // the answer is QUERY_NOT_FOUND, so the client's ConsumeFromWhere decides,
 // as with upstream 4.9's queryConsumerOffset.
 func TestQueryOffsetOfNewGroup(t *testing.T) {

@@ -27,8 +27,8 @@ import (
 // end), or the queue is empty; only otherwise does the client apply
 // ConsumeFromWhere. So on a young queue LAST and TIMESTAMP read everything,
 // as FIRST does, and a Java or Go user sees that. With
-// accessMessageInMemoryMaxRatio=0 every message but the newest counts as in
-// disk, which is how these tests reach the other branch on a small store.
+// accessMessageInMemoryMaxRatio=0 every stored message counts as in disk,
+// which is how these tests reach the other branch on a small store.
 
 // consumeFromCase is one ConsumeFromWhere on one broker setting; want
 // names the phases of messages the new group must get.
