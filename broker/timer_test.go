@@ -3,16 +3,12 @@ package broker
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -284,94 +280,36 @@ func TestTimerRollsAndSurvivesRestart(t *testing.T) {
 // survives a restart in the middle, and is delivered at the end of the
 // tick of its TIMER_OUT_MS on the 40th day, not an hour before.
 func TestTimerFortyDays(t *testing.T) {
-	var clock atomic.Int64
-	t0 := time.Now().Truncate(time.Second)
-	clock.Store(t0.UnixNano())
-	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	advance := func(d time.Duration) { clock.Add(int64(d)) }
-	dir := t.TempDir()
-
-	type running struct {
-		st   *store.Store
-		tm   *timerService
-		stop chan struct{}
-		done chan struct{}
-	}
-	open := func() *running {
-		r := &running{stop: make(chan struct{}), done: make(chan struct{})}
-		r.tm = newTimerService(filepath.Join(dir, "config"), testLogger(), now)
-		r.tm.rollWindow = 24 * time.Hour
-		o := store.DefaultOptions(dir)
-		o.MappedFileSizeCommitLog = 1 << 20
-		o.MappedFileSizeConsumeQueue = 1000 * 20
-		o.MaxHashSlotNum, o.MaxIndexNum = 1024, 4096
-		o.CleanResourceInterval = int(time.Hour / time.Millisecond)
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-		o.Now = now
-		o.MessageArrived = func(a store.Arrival) {
-			if a.Topic == timerTopic {
-				r.tm.kick()
-			}
-		}
-		st, err := store.Open(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.st = st
-		if err := r.tm.load(st); err != nil {
-			t.Fatal(err)
-		}
-		go func() { r.tm.run(time.Hour, r.stop); close(r.done) }()
-		return r
-	}
-	closeRun := func(r *running) {
-		close(r.stop)
-		<-r.done
-		if err := r.st.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.tm.persistFinal(); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	r := open()
+	f := newFakeTimer(t, 24*time.Hour)
+	t0 := f.now()
 	// The tick before the 40th day: delivered when the day begins.
 	outMs := t0.Add(40*24*time.Hour - time.Second).UnixMilli()
 	deliverAt := tickEnd(outMs, 1000)
-	props := map[string]string{propertyTimerOutMS: strconv.FormatInt(outMs, 10), protocol.PropertyRealTopic: "Far",
-		protocol.PropertyRealQueueID: "0", protocol.PropertyUniqClientMessageID: "FAR"}
-	if res := r.st.PutMessage(&store.MessageInput{Topic: timerTopic, Body: []byte("forty days"), Properties: protocol.EncodeProperties(props)}); !res.Status.Stored() {
-		t.Fatalf("put: %v", res.Status)
-	}
+	f.put("Far", "FAR", outMs, "")
 	for day := 1; day < 40; day++ {
-		advance(24 * time.Hour)
-		r.tm.kick()
+		f.advance(24 * time.Hour)
 		waitFor(t, 5*time.Second, fmt.Sprintf("roll on day %d", day), func() bool {
-			return r.st.MaxOffsetInQueue(timerTopic, 0) == int64(day)+1
+			return f.st.MaxOffsetInQueue(timerTopic, 0) == int64(day)+1
 		})
 		if day == 20 {
-			closeRun(r)
-			r = open()
+			f.close()
+			f.open()
 		}
 	}
-	// An hour before: the last copy waits for the delivery time itself.
-	advance(23 * time.Hour)
-	r.tm.kick()
-	if e := r.tm.earliest.Load(); e != deliverAt || r.st.MaxOffsetInQueue("Far", 0) != 0 {
-		t.Fatalf("on day 39 the timer waits for %d (delivery at %d); delivered: %d", e, deliverAt, r.st.MaxOffsetInQueue("Far", 0))
+	// An hour before, and 1 ms before: the last copy waits for the
+	// delivery time itself.
+	for _, before := range []int64{3_600_000, 1} {
+		f.advance(time.Duration(deliverAt-before-f.now().UnixMilli()) * time.Millisecond)
+		waitFor(t, 5*time.Second, "the last copy read", func() bool { return f.tm.earliest.Load() == deliverAt })
+		if n := f.st.MaxOffsetInQueue("Far", 0); n != 0 {
+			t.Fatalf("%d ms before the end of the tick: delivered %d", before, n)
+		}
 	}
-	advance(time.Duration(deliverAt-now().UnixMilli()-1) * time.Millisecond)
-	r.tm.kick()
-	if e := r.tm.earliest.Load(); e != deliverAt || r.st.MaxOffsetInQueue("Far", 0) != 0 {
-		t.Fatalf("1 ms before the end of the tick the timer waits for %d (delivery at %d); delivered: %d", e, deliverAt, r.st.MaxOffsetInQueue("Far", 0))
-	}
-	advance(time.Millisecond)
-	r.tm.kick()
-	waitFor(t, 5*time.Second, "delivery on day 40", func() bool { return r.st.MaxOffsetInQueue("Far", 0) == 1 })
-	m := readQueue(t, r.st, "Far", 0)[0]
-	if string(m.Body) != "forty days" || m.Property(propertyTimerRollTimes) != "39" || m.StoreTimestamp < deliverAt {
+	f.advance(time.Millisecond)
+	waitFor(t, 5*time.Second, "delivery on day 40", func() bool { return f.st.MaxOffsetInQueue("Far", 0) == 1 })
+	m := readQueue(t, f.st, "Far", 0)[0]
+	if string(m.Body) != "FAR" || m.Property(propertyTimerRollTimes) != "39" || m.StoreTimestamp < deliverAt {
 		t.Fatalf("delivered %q rolls %s at %d (due %d)", m.Body, m.Property(propertyTimerRollTimes), m.StoreTimestamp, deliverAt)
 	}
-	closeRun(r)
+	f.close()
 }
