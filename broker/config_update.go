@@ -168,7 +168,7 @@ func (b *Broker) handleUpdateBrokerConfig(conn *remoting.Conn, req *remoting.Com
 	}
 	remark := ""
 	if len(restart) > 0 {
-		remark = "updated; " + strings.Join(restart, ", ") + " take effect after a restart of the broker"
+		remark = "updated; these keys take effect after a restart of the broker: " + strings.Join(restart, ", ")
 	}
 	return remoting.NewResponse(req, protocol.RespSuccess, remark), nil
 }

@@ -122,7 +122,7 @@ func TestUpdateConfigRestartKeysAndRefusals(t *testing.T) {
 
 	resp := updateConfig(t, c, b.Addr(), "sendMessageThreadPoolNums=3\nmapedFileSizeCommitLog=8388608\ntraceOn=false\n")
 	mustCode(t, resp, protocol.RespSuccess)
-	if !strings.Contains(resp.Remark, "sendMessageThreadPoolNums, mappedFileSizeCommitLog take effect after a restart") {
+	if !strings.Contains(resp.Remark, "take effect after a restart of the broker: sendMessageThreadPoolNums, mappedFileSizeCommitLog") {
 		t.Fatalf("remark %q", resp.Remark)
 	}
 	text := brokerConfigText(t, c, b.Addr())

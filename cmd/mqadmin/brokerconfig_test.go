@@ -27,7 +27,7 @@ func TestBrokerConfigAndCleanCommands(t *testing.T) {
 		t.Fatalf("updateBrokerConfig -c: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 	mustMatch(t, r.out, `^update broker config success, `+addr+`\n$`)
-	if want := "note: " + h.addr + ": updated; sendMessageThreadPoolNums take effect after a restart of the broker\n"; r.err != want {
+	if want := "note: " + h.addr + ": updated; these keys take effect after a restart of the broker: sendMessageThreadPoolNums\n"; r.err != want {
 		t.Fatalf("stderr %q, want %q", r.err, want)
 	}
 	out = h.ok("getBrokerConfig", "-b", h.addr)

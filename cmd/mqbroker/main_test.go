@@ -116,7 +116,7 @@ func TestConfigUpdateSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(remark, "sendMessageThreadPoolNums take effect after a restart") {
+	if !strings.Contains(remark, "take effect after a restart of the broker: sendMessageThreadPoolNums") {
 		t.Fatalf("remark %q", remark)
 	}
 	conf, err := os.ReadFile(filepath.Join(p.Dir, "broker.properties"))
