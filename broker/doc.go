@@ -73,7 +73,21 @@
 // checks moves it to TRANS_CHECK_MAX_TIME_TOPIC. Undecided transactions
 // are held in memory and rebuilt at start from both topics, from the
 // CID_RMQ_SYS_TRANS offsets in consumerOffset.json
-// (transaction_recover.go).
+// (transaction_recover.go). Under SYNC_FLUSH neither a prepare nor a
+// commit holds a worker until fsync: as plain sends (answerLater in
+// send.go), they are answered by the flusher once their records are
+// durable, and a commit leaves the table only when both its message and
+// its op record are.
+//
+// # Statistics
+//
+// brokerstats.go keeps upstream's BrokerStatsManager figures: puts per
+// topic (TOPIC_PUT_NUMS/SIZE), gets per topic@group (GROUP_GET_NUMS/SIZE/
+// LATENCY), send-backs, and broker totals, each with minute, hour and day
+// windows sampled every 10 s, 10 min and 1 h (VIEW_BROKER_STATS_DATA, for
+// mqadmin statsAll and exportMetrics), and the daily put/get totals taken
+// at local midnight for the runtime info (clusterList -m). Recording is an
+// atomic add on an existing key, without allocating.
 //
 // # State
 //

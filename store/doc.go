@@ -109,7 +109,14 @@
 // topic, as upstream. Unlike upstream each such queue keeps its offsets:
 // its next message continues at the old max offset, also after a restart
 // (expiredQueueOffsets.json in the config directory), until its topic is
-// deleted.
+// deleted; meanwhile it reads as an empty queue whose min and max are that
+// offset, so consumers are told where to continue instead of going back
+// to 0.
+//
+// SetMaxMessageSize changes maxMessageSize of a running store (mqadmin
+// updateBrokerConfig); the body and record limits are swapped together.
+// CommitLogSyncs counts the commit log's fsyncs, for benchmarks that
+// report messages per sync.
 //
 // # Lock order
 //
