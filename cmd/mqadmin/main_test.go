@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,18 +37,9 @@ type harness struct {
 	dir  string // the broker's home; its store is under store/
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-)
-
 func mqadmin(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() { binPath = testcluster.Build(t, "mqadmin") })
-	if _, err := os.Stat(binPath); err != nil { // the first test's temp dir is gone
-		binPath = testcluster.Build(t, "mqadmin")
-	}
-	return binPath
+	return testcluster.Build(t, "mqadmin")
 }
 
 // run runs mqadmin with args and the given extra environment (NAMESRV_ADDR

@@ -49,15 +49,34 @@ const RaceServersEnv = "ROCKETGO_RACE_SERVERS"
 // under a race-enabled test binary, else when RaceServersEnv is 1.
 func raceServers() bool { return raceEnabled || os.Getenv(RaceServersEnv) == "1" }
 
-// Build compiles cmd/<name> into a temporary directory of t and returns the
-// binary's path. The Go build cache makes repeated builds cheap.
+// Build compiles cmd/<name> once per test process and returns the
+// binary's path. Linking a server takes seconds on a loaded machine, and
+// every test of a package starts servers, so the binaries live in a
+// directory of this process (rocketgo-testbin-<pid> in the temp
+// directory) rather than in a test's; directories of processes that no
+// longer run are removed the first time Build runs.
 func Build(t testing.TB, name string) string {
 	t.Helper()
 	root, err := moduleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), name)
+	bins.mu.Lock()
+	defer bins.mu.Unlock()
+	if bins.dir == "" {
+		removeStaleBinDirs()
+		dir := filepath.Join(os.TempDir(), binDirPrefix+strconv.Itoa(os.Getpid()))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bins.dir = dir
+	}
+	out := filepath.Join(bins.dir, name)
+	if bins.built[name] {
+		if _, err := os.Stat(out); err == nil {
+			return out
+		}
+	}
 	args := []string{"build", "-o", out}
 	if raceServers() {
 		args = append(args, "-race")
@@ -67,7 +86,32 @@ func Build(t testing.TB, name string) string {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/%s: %v\n%s", name, err, b)
 	}
+	bins.built[name] = true
 	return out
+}
+
+const binDirPrefix = "rocketgo-testbin-"
+
+// bins holds what Build has built in this process.
+var bins = struct {
+	mu    sync.Mutex
+	dir   string
+	built map[string]bool
+}{built: map[string]bool{}}
+
+// removeStaleBinDirs removes the binary directories of test processes
+// that are gone.
+func removeStaleBinDirs() {
+	entries, _ := os.ReadDir(os.TempDir())
+	for _, e := range entries {
+		pid, err := strconv.Atoi(strings.TrimPrefix(e.Name(), binDirPrefix))
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), binDirPrefix) || err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(filepath.Join(os.TempDir(), e.Name()))
+		}
+	}
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -150,6 +194,9 @@ func start(t testing.TB, bin, dir, bootLine string, args ...string) (*Process, e
 	out := &lockedBuffer{}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	// A test binary that is killed cannot run its cleanups; the kernel
+	// then kills what it started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = append(os.Environ(), "HOME="+dir, "ROCKETMQ_LOG_DIR="+filepath.Join(dir, "logs"))
 	pr, pw, err := os.Pipe()
 	if err != nil {
