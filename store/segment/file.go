@@ -92,6 +92,8 @@ type File struct {
 
 	warm   atomic.Pointer[warmer] // the List's warmer, if it has one
 	warmed atomic.Int64           // bytes from 0 the warmer has prefaulted
+
+	advised atomic.Bool // the tail is advised for appending (advise.go)
 }
 
 // OpenFile opens the file at path, creating it preallocated to size bytes when
@@ -257,6 +259,9 @@ func (f *File) AppendWith(n int, fill func(dst []byte)) (int, error) {
 	pos := f.WrotePosition()
 	if n < 0 || n > f.size-pos {
 		return 0, fmt.Errorf("append %d bytes to %s at %d of %d: %w", n, f.path, pos, f.size, ErrNoSpace)
+	}
+	if !f.advised.Load() {
+		f.adviseAppend(pos) // first append in this process: before any fault
 	}
 	fill(f.data[pos : pos+n : pos+n])
 	f.wrote.Store(int64(pos + n))

@@ -219,6 +219,10 @@ func (l *List) LastOrCreate(nextBase int64) (*File, error) {
 		return nil, fmt.Errorf("create segment %s: file already exists", f.path)
 	}
 	f.SetSyncer(l.syncer)
+	f.adviseAppend(0) // before the warmer faults it in
+	if n := len(l.files); n > 0 {
+		l.files[n-1].adviseRead() // full: only readers go through it now
+	}
 	l.files = append(l.files, f)
 	if l.warm != nil {
 		f.warm.Store(l.warm)

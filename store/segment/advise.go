@@ -1,0 +1,62 @@
+package segment
+
+import "syscall"
+
+// maxFolioSize is the largest page cache folio the kernel builds for a file
+// mapping on amd64 (PMD size). Large folios are why the tail is advised.
+const maxFolioSize = 2 << 20
+
+// Readahead advice for the tail a List appends to.
+//
+// The kernel grows the readahead window of a mapping faulted in sequence
+// (the warmer, or the writer) and fills the page cache with ever larger
+// folios, up to 2 MB after some 40 MB. A write through a shared mapping
+// marks its whole folio dirty (the kernel cannot tell which bytes changed),
+// so once folios are large every msync or fdatasync of one appended record
+// writes 2 MB: measured on ext4, 0.7 ms per sync instead of 0.15 ms, and
+// 2 MB of disk writes per 1 KB SYNC_FLUSH message. With MADV_RANDOM the
+// fault path takes no readahead and maps single pages, so a sync writes the
+// pages it covers and no more. A file that stops being the tail gets normal
+// readahead back, for readers going through it cold.
+
+// adviseAppend prepares f to be appended from pos: the clean cached pages
+// of [pos, size), rounded down to a folio boundary, are dropped (they may
+// sit in large folios built before this process or before the advice) and
+// the mapping from pos is advised MADV_RANDOM. Pages mapped or dirty stay in
+// the cache; nothing is lost. Advice is a hint: failures are ignored, the
+// writer then syncs more than it needs, as without it.
+func (f *File) adviseAppend(pos int) {
+	if f.advised.Swap(true) {
+		return
+	}
+	pos = min(max(pos, 0), f.size)
+	drop := pos - pos%maxFolioSize
+	_ = fadvise(f.fd, drop, f.size-drop, fadvDontNeed)
+	from := pos - pos%pageSize
+	if from < f.size {
+		_ = syscall.Madvise(f.data[from:], syscall.MADV_RANDOM)
+	}
+}
+
+// adviseRead gives f's whole mapping normal readahead again, once it is no
+// longer appended to.
+func (f *File) adviseRead() {
+	if !f.advised.Swap(false) || !f.Hold() {
+		return
+	}
+	defer f.Release()
+	_ = syscall.Madvise(f.data, syscall.MADV_NORMAL)
+}
+
+const fadvDontNeed = 4 // POSIX_FADV_DONTNEED
+
+func fadvise(fd interface{ Fd() uintptr }, off, n, advice int) error {
+	if n <= 0 {
+		return nil
+	}
+	_, _, errno := syscall.Syscall6(syscall.SYS_FADVISE64, fd.Fd(), uintptr(off), uintptr(n), uintptr(advice), 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
