@@ -23,14 +23,18 @@ import (
 func BenchmarkSyncFlush1Writer(b *testing.B) {
 	for _, size := range []int{128, 1024} {
 		for _, prefill := range []int{0, 96 << 20} {
-			b.Run(fmt.Sprintf("%dB/prefill=%dMB", size, prefill>>20), func(b *testing.B) {
-				benchSyncFlush1Writer(b, size, prefill)
-			})
+			for _, async := range []bool{false, true} {
+				b.Run(fmt.Sprintf("%dB/prefill=%dMB/async=%t", size, prefill>>20, async), func(b *testing.B) {
+					benchSyncFlush1Writer(b, size, prefill, async)
+				})
+			}
 		}
 	}
 }
 
-func benchSyncFlush1Writer(b *testing.B, size, prefill int) {
+// benchSyncFlush1Writer puts with PutMessage, or with PutMessageAsync
+// waiting for its answer (async, as the broker's send path does).
+func benchSyncFlush1Writer(b *testing.B, size, prefill int, async bool) {
 	o := store.DefaultOptions(b.TempDir())
 	o.FlushDiskType = store.SyncFlush
 	o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -54,12 +58,21 @@ func benchSyncFlush1Writer(b *testing.B, size, prefill int) {
 		b.Fatal(res.Status, res.Remark)
 	}
 	base := baselineRate(b, size, true)
+	put := s.PutMessage
+	if async {
+		answer := make(chan store.PutResult, 1)
+		done := func(res store.PutResult) { answer <- res }
+		put = func(in *store.MessageInput) store.PutResult {
+			s.PutMessageAsync(in, done)
+			return <-answer
+		}
+	}
 	lat := make([]time.Duration, 0, b.N)
 	b.SetBytes(int64(size))
 	b.ResetTimer()
 	for range b.N {
 		t := time.Now()
-		if res := s.PutMessage(in); res.Status != store.PutOK {
+		if res := put(in); res.Status != store.PutOK {
 			b.Fatal(res.Status, res.Remark)
 		}
 		lat = append(lat, time.Since(t))

@@ -134,6 +134,11 @@ func (s *Store) open() error {
 	if s.commitLog, err = commitlog.Open(s.paths.CommitLog, s.opts.MappedFileSizeCommitLog); err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
+	if s.opts.FlushDiskType == SyncFlush {
+		// Small folios at the tail: a sync then writes the record's pages,
+		// not the 2 MB folio around them (segment/advise.go).
+		s.commitLog.Segments().AdviseRandomTail()
+	}
 	s.commitLog.Segments().StartWarming(0) // fault pages in ahead of appends, off the put lock
 	if s.queues, err = consumequeue.Load(s.paths.ConsumeQueue, s.st.unitsPerCQ); err != nil {
 		return fmt.Errorf("open store: load consume queues: %w", err)

@@ -54,6 +54,7 @@ func TestNewTailIsAdvisedAndRollRestoresReadahead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	l.AdviseRandomTail()
 	f, err := l.LastOrCreate(0)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +86,7 @@ func TestLoadedTailIsAdvisedFromItsWritePosition(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	l.AdviseRandomTail()
 	f = l.Last()
 	f.SetWrotePosition(3*pageSize + 100) // what recovery found
 	wantRandom(t, "loaded file before its first append", f.data[5*pageSize:], false)
@@ -94,6 +96,22 @@ func TestLoadedTailIsAdvisedFromItsWritePosition(t *testing.T) {
 	wantRandom(t, "written part", f.data[2*pageSize:], false)
 	wantRandom(t, "page being appended", f.data[3*pageSize:], true)
 	wantRandom(t, "tail", f.data[7*pageSize:], true)
+}
+
+func TestTailIsNotAdvisedUnlessAsked(t *testing.T) {
+	l, err := OpenList(t.TempDir(), 4*pageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	f, err := l.LastOrCreate(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Append([]byte("record")); err != nil {
+		t.Fatal(err)
+	}
+	wantRandom(t, "tail of a List without AdviseRandomTail", f.data, false)
 }
 
 // TestSyncOfOneRecordWritesItsPages is the reason for the advice: once the
@@ -112,6 +130,7 @@ func TestSyncOfOneRecordWritesItsPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	l.AdviseRandomTail()
 	f, err := l.LastOrCreate(0)
 	if err != nil {
 		t.Fatal(err)

@@ -79,16 +79,18 @@
 //
 // # Readahead advice
 //
-// The file a List appends to is mapped MADV_RANDOM from its write position
-// on (advise.go): a new file at creation, before the warmer touches it, a
-// loaded one at its first append in this process, after dropping the clean
-// cached pages of its tail. Without it the kernel grows the readahead of a
-// mapping faulted in sequence and caches the tail in folios of up to 2 MB;
-// a write through the mapping dirties its whole folio, so every sync of a
-// small record wrote 2 MB (0.7 ms instead of 0.15 ms per 1 KB SYNC_FLUSH
-// message on ext4). A file that stops being the tail gets normal readahead
-// back. The cost: a cold read of the tail file's data written in this
-// process faults page by page, without readahead.
+// List.AdviseRandomTail maps the file a List appends to MADV_RANDOM from
+// its write position on (advise.go): a new file at creation, before the
+// warmer touches it, the loaded last file at its first append in this
+// process, after dropping the clean cached pages of its tail. Without it
+// the kernel grows the readahead of a mapping faulted in sequence and
+// caches the tail in folios of up to 2 MB; a write through the mapping
+// dirties its whole folio, so every sync of a small record wrote 2 MB
+// (0.7 ms instead of 0.15 ms per 1 KB SYNC_FLUSH message on ext4). A file
+// that stops being the tail gets normal readahead back. The costs: the
+// warmer faults single pages (more CPU per MB), and a cold read of the tail
+// file's data written in this process goes page by page, without
+// readahead. The store asks for it under SYNC_FLUSH only.
 //
 // Files stay preallocated: with a sparse file a full disk would turn a write
 // through the mapping into SIGBUS, where a preallocated one was refused at

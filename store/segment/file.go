@@ -93,7 +93,7 @@ type File struct {
 	warm   atomic.Pointer[warmer] // the List's warmer, if it has one
 	warmed atomic.Int64           // bytes from 0 the warmer has prefaulted
 
-	advised atomic.Bool // the tail is advised for appending (advise.go)
+	advice atomic.Int32 // tail readahead advice state (advise.go)
 }
 
 // OpenFile opens the file at path, creating it preallocated to size bytes when
@@ -260,7 +260,7 @@ func (f *File) AppendWith(n int, fill func(dst []byte)) (int, error) {
 	if n < 0 || n > f.size-pos {
 		return 0, fmt.Errorf("append %d bytes to %s at %d of %d: %w", n, f.path, pos, f.size, ErrNoSpace)
 	}
-	if !f.advised.Load() {
+	if f.advice.Load() == adviceWanted {
 		f.adviseAppend(pos) // first append in this process: before any fault
 	}
 	fill(f.data[pos : pos+n : pos+n])

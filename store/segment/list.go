@@ -27,6 +27,7 @@ type List struct {
 	files  []*File // sorted by base
 	syncer Syncer
 	warm   *warmer // nil unless StartWarming
+	advise bool    // AdviseRandomTail was called
 
 	warmErr atomic.Pointer[error] // why the warmer stopped early
 }
@@ -99,6 +100,20 @@ func (l *List) StartWarming(ahead int) {
 	}
 	go w.run()
 	w.poke()
+}
+
+// AdviseRandomTail maps the file the List appends to MADV_RANDOM from its
+// write position on (see "Readahead advice" in the package doc): a new file
+// when it is created, the current last file at its next append. It is for a
+// List synced after every few appends (the commit log under SYNC_FLUSH);
+// call it before StartWarming.
+func (l *List) AdviseRandomTail() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.advise = true
+	if n := len(l.files); n > 0 {
+		l.files[n-1].advice.CompareAndSwap(adviceOff, adviceWanted)
+	}
 }
 
 // WarmError is why the warmer stopped before Close (the kernel lacks
@@ -219,7 +234,9 @@ func (l *List) LastOrCreate(nextBase int64) (*File, error) {
 		return nil, fmt.Errorf("create segment %s: file already exists", f.path)
 	}
 	f.SetSyncer(l.syncer)
-	f.adviseAppend(0) // before the warmer faults it in
+	if l.advise {
+		f.adviseAppend(0) // before the warmer faults it in
+	}
 	if n := len(l.files); n > 0 {
 		l.files[n-1].adviseRead() // full: only readers go through it now
 	}
