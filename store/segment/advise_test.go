@@ -98,6 +98,35 @@ func TestLoadedTailIsAdvisedFromItsWritePosition(t *testing.T) {
 	wantRandom(t, "tail", f.data[7*pageSize:], true)
 }
 
+func TestDataFarBehindTheTailGetsReadaheadBack(t *testing.T) {
+	lag := readaheadLag
+	readaheadLag = maxFolioSize
+	t.Cleanup(func() { readaheadLag = lag })
+	l, err := OpenList(t.TempDir(), 4*maxFolioSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.AdviseRandomTail()
+	f, err := l.LastOrCreate(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Append(make([]byte, maxFolioSize+100)); err != nil {
+		t.Fatal(err)
+	}
+	f.adviseReadBehind() // less than a lag behind: nothing changes
+	wantRandom(t, "first page, one lag written", f.data, true)
+	if _, err := f.Append(make([]byte, 2*maxFolioSize)); err != nil {
+		t.Fatal(err)
+	}
+	f.adviseReadBehind()
+	wantRandom(t, "first page, two lags behind", f.data, false)
+	wantRandom(t, "last page of the first lag", f.data[maxFolioSize-pageSize:], false)
+	wantRandom(t, "within a lag of the write position", f.data[2*maxFolioSize:], true)
+	wantRandom(t, "ahead of the write position", f.data[4*maxFolioSize-pageSize:], true)
+}
+
 func TestTailIsNotAdvisedUnlessAsked(t *testing.T) {
 	l, err := OpenList(t.TempDir(), 4*pageSize)
 	if err != nil {

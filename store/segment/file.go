@@ -93,7 +93,8 @@ type File struct {
 	warm   atomic.Pointer[warmer] // the List's warmer, if it has one
 	warmed atomic.Int64           // bytes from 0 the warmer has prefaulted
 
-	advice atomic.Int32 // tail readahead advice state (advise.go)
+	advice     atomic.Int32 // tail readahead advice state (advise.go)
+	randomFrom atomic.Int64 // the advised tail's MADV_RANDOM part starts here
 }
 
 // OpenFile opens the file at path, creating it preallocated to size bytes when

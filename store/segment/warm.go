@@ -88,6 +88,7 @@ func (w *warmer) warmLast() error {
 		return nil
 	}
 	defer f.Release()
+	f.adviseReadBehind()
 	from := max(int(f.warmed.Load()), f.WrotePosition())
 	from -= from % pageSize
 	target := min(f.WrotePosition()+w.ahead, f.size)
