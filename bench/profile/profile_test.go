@@ -122,6 +122,7 @@ func benchSend(b *testing.B, flush string, size, pubs int, brokerProps ...string
 func BenchmarkSendAsyncFlush128B64Pubs(b *testing.B) { benchSend(b, "ASYNC_FLUSH", 128, 64) }
 func BenchmarkSendAsyncFlush1KB1Pub(b *testing.B)    { benchSend(b, "ASYNC_FLUSH", 1024, 1) }
 func BenchmarkSendSyncFlush128B64Pubs(b *testing.B)  { benchSend(b, "SYNC_FLUSH", 128, 64) }
+func BenchmarkSendSyncFlush1KB1Pub(b *testing.B)     { benchSend(b, "SYNC_FLUSH", 1024, 1) }
 
 // With SYNC_FLUSH a send worker waits for the fsync of its message, so
 // sendMessageThreadPoolNums (default min(cores, 4)) bounds how many
