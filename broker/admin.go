@@ -210,8 +210,8 @@ func (b *Broker) handleRuntimeInfo(_ *remoting.Conn, req *remoting.Command) (*re
 	m["pullThreadPoolQueueCapacity"] = strconv.Itoa(b.conf().PullThreadPoolQueueCapacity)
 	m["queryThreadPoolQueueSize"] = strconv.Itoa(b.pools.query.QueueLen())
 	m["queryThreadPoolQueueCapacity"] = strconv.Itoa(b.conf().QueryThreadPoolQueueCapacity)
-	m["sendThreadPoolQueueHeadWaitTimeMills"] = "0"
-	m["pullThreadPoolQueueHeadWaitTimeMills"] = "0"
+	m["sendThreadPoolQueueHeadWaitTimeMills"] = strconv.FormatInt(b.pools.send.HeadWait().Milliseconds(), 10)
+	m["pullThreadPoolQueueHeadWaitTimeMills"] = strconv.FormatInt(b.pools.pull.HeadWait().Milliseconds(), 10)
 	m["heldPullRequests"] = strconv.Itoa(b.holds.heldCount())
 	b.schedule.runningStats(m)
 	b.timer.runningStats(m)

@@ -3,6 +3,7 @@ package remoting
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Pool is a bounded worker pool for a group of request codes (the Java
@@ -20,6 +21,13 @@ type Pool struct {
 	mu    sync.RWMutex // shared by submit, exclusive to start and stop
 	users int
 	gen   *poolGen // running workers; nil when stopped
+
+	// queued holds the enqueue times of the tasks in queue, oldest first,
+	// for HeadWait: submit appends under qmu as it sends (so the order is
+	// the channel's) and each task a worker takes removes the oldest.
+	qmu    sync.Mutex
+	queued []time.Time
+	qhead  int
 }
 
 // poolGen is one start..stop lifetime of the workers.
@@ -45,6 +53,31 @@ func (p *Pool) Name() string { return p.name }
 
 // QueueLen is the number of tasks waiting for a worker.
 func (p *Pool) QueueLen() int { return len(p.queue) }
+
+// HeadWait is how long the oldest waiting task has been queued, 0 when
+// none waits (upstream's ...ThreadPoolQueueHeadWaitTimeMills).
+func (p *Pool) HeadWait() time.Duration {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	if p.qhead == len(p.queued) {
+		return 0
+	}
+	return time.Since(p.queued[p.qhead])
+}
+
+// dequeued forgets the oldest enqueue time: a worker took a task.
+func (p *Pool) dequeued() {
+	p.qmu.Lock()
+	if p.qhead < len(p.queued) {
+		p.queued[p.qhead] = time.Time{}
+		p.qhead++
+	}
+	if p.qhead == len(p.queued) || p.qhead > 1024 && p.qhead*2 > len(p.queued) {
+		n := copy(p.queued, p.queued[p.qhead:])
+		p.queued, p.qhead = p.queued[:n], 0
+	}
+	p.qmu.Unlock()
+}
 
 // acquire starts the workers for one more user.
 func (p *Pool) acquire() {
@@ -87,8 +120,11 @@ func (p *Pool) submit(t poolTask) bool {
 	if p.gen == nil {
 		return false
 	}
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
 	select {
 	case p.queue <- t:
+		p.queued = append(p.queued, time.Now())
 		return true
 	default:
 		return false
@@ -100,6 +136,7 @@ func (p *Pool) work(g *poolGen) {
 	for {
 		select {
 		case t := <-p.queue:
+			p.dequeued()
 			t.r.run(t)
 		case <-g.stop:
 			// Stopped under the write lock, so nothing more is submitted:
@@ -107,6 +144,7 @@ func (p *Pool) work(g *poolGen) {
 			for {
 				select {
 				case t := <-p.queue:
+					p.dequeued()
 					t.r.run(t)
 				default:
 					return

@@ -128,11 +128,31 @@ func TestSystemBusyWhenPoolFull(t *testing.T) {
 	if resp.Code != CodeSystemBusy || !strings.HasPrefix(resp.Remark, "[OVERLOAD]") {
 		t.Fatalf("want SYSTEM_BUSY [OVERLOAD], got %v", resp)
 	}
+	// The queued request's wait shows as the head wait, and grows.
+	if pool.QueueLen() != 1 {
+		t.Fatalf("queue length %d, want 1", pool.QueueLen())
+	}
+	waitUntil(t, "head wait of 20 ms", func() bool { return pool.HeadWait() >= 20*time.Millisecond })
 	close(unblock)
 	for range 2 {
 		if r := recv(t, results, "queued request"); r.Code != CodeSuccess {
 			t.Fatalf("queued request: %v", r)
 		}
+	}
+	if w := pool.HeadWait(); pool.QueueLen() != 0 || w != 0 {
+		t.Fatalf("after the queue drained: length %d, head wait %v", pool.QueueLen(), w)
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: timed out", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
