@@ -223,7 +223,7 @@ func (s *Store) RuntimeInfo() map[string]string {
 	m["putMessageSizeTotal"] = strconv.FormatInt(st.putSize.Load(), 10)
 	m["putMessageDistributeTime"] = formatDistribution(st.last.Load())
 	m["putMessageAverageSize"] = javaDouble(float64(st.putSize.Load()) / float64(max(times, 1)))
-	m["dispatchMaxBuffer"] = "0"
+	m["dispatchMaxBuffer"] = "0" // upstream declares it but never sets it: always 0 there too
 	m["getMessageEntireTimeMax"] = strconv.FormatInt(st.getMaxMs.Load(), 10)
 	m["putTps"] = st.tpsTriple(func(x sample) int64 { return x.put })
 	m["getFoundTps"] = st.tpsTriple(func(x sample) int64 { return x.found })
