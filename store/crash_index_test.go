@@ -2,15 +2,12 @@ package store_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -95,42 +92,23 @@ func TestCrashIndexRecovery(t *testing.T) {
 
 func runCrashIndexChild(t *testing.T, dir string, cycle, killAfter int) map[string]int64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashIndexChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashIndexDirEnv+"="+dir, crashCycleEnv+"=c"+strconv.Itoa(cycle))
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	acked := make(map[string]int64)
-	killed := false
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
+	env := []string{crashIndexDirEnv + "=" + dir, crashCycleEnv + "=c" + strconv.Itoa(cycle)}
+	killChild(t, "TestCrashIndexChild", env, fmt.Sprintf("child cycle %d", cycle), func(line string) bool {
+		f := strings.Fields(line)
 		if len(f) == 0 || f[0] != "ack" {
-			t.Fatalf("child cycle %d: %s", cycle, sc.Text())
+			t.Fatalf("child cycle %d: %s", cycle, line)
+		}
+		if len(f) != 3 {
+			return false // the kill cut the line: not acknowledged
 		}
 		phy, err := strconv.ParseInt(f[1], 10, 64)
-		if len(f) != 3 || err != nil {
-			continue // the kill cut the line: not acknowledged
+		if err != nil {
+			return false // cut inside the number
 		}
 		acked[f[2]] = phy
-		if len(acked) >= killAfter && !killed {
-			killed = true
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatalf("kill child: %v", err)
-			}
-		}
-	}
-	err = cmd.Wait()
-	if !killed {
-		t.Fatalf("child cycle %d ended before the kill: %v", cycle, err)
-	}
+		return len(acked) >= killAfter
+	})
 	return acked
 }
 

@@ -119,25 +119,10 @@ func TestCrashRecovery(t *testing.T) {
 
 func runCrashChild(t *testing.T, dir string, cycle int, rng *rand.Rand) []ack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashCycleEnv+"="+strconv.Itoa(cycle))
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 4096), 1<<20)
 	var acks []ack
 	killAfter := 20 + rng.IntN(400) // acknowledged puts before the kill
-	killed := false
-	for sc.Scan() {
-		line := sc.Text()
+	env := []string{crashDirEnv + "=" + dir, crashCycleEnv + "=" + strconv.Itoa(cycle)}
+	killChild(t, "TestCrashChild", env, fmt.Sprintf("child cycle %d", cycle), func(line string) bool {
 		switch {
 		case line == "ready":
 		case strings.HasPrefix(line, "ack "):
@@ -150,21 +135,47 @@ func runCrashChild(t *testing.T, dir string, cycle int, rng *rand.Rand) []ack {
 			q, _ := strconv.Atoi(f[3])
 			qo, _ := strconv.ParseInt(f[4], 10, 64)
 			acks = append(acks, ack{phy: phy, size: size, queue: int32(q), queueOffset: qo, body: f[5]})
-			if len(acks) >= killAfter && !killed {
-				killed = true
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatalf("kill child: %v", err)
-				}
-			}
 		default:
 			t.Fatalf("child cycle %d: %s", cycle, line)
+		}
+		return len(acks) >= killAfter
+	})
+	return acks
+}
+
+// killChild runs the test named run of this test binary as a child process
+// with env added, hands each line it prints to onLine, and SIGKILLs it the
+// first time onLine returns true. A child that ends before the kill fails
+// the test.
+func killChild(t *testing.T, run string, env []string, what string, onLine func(line string) (kill bool)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+run+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	killed := false
+	for sc.Scan() {
+		if onLine(sc.Text()) && !killed {
+			killed = true
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatalf("kill %s: %v", what, err)
+			}
 		}
 	}
 	err = cmd.Wait()
 	if !killed {
-		t.Fatalf("child cycle %d ended before the kill: %v", cycle, err)
+		t.Fatalf("%s ended before the kill: %v", what, err)
 	}
-	return acks
 }
 
 // verifyAcks opens the store (recovering from the kill), checks every
