@@ -17,7 +17,11 @@ type ClientConfig struct {
 	MaxFrameSize int           // default 16 MiB
 	WriteTimeout time.Duration // default 30 s, < 0 = never
 	Version      int32         // put on requests that carry none; default 409 (V4_9_8)
-	Logger       *slog.Logger  // default slog.Default()
+	// SerializeType encodes the requests this client sends that were left
+	// JSON (the zero value), as upstream's rocketmq.serialize.type does for
+	// a whole JVM. Responses keep their request's encoding. Default JSON.
+	SerializeType SerializeType
+	Logger        *slog.Logger // default slog.Default()
 	// Dial is the TLS seam (nil = a net.Dialer on TCP).
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Pool runs handlers for server-initiated requests; default 4 workers,
@@ -209,6 +213,7 @@ func (c *Client) dial(ctx context.Context, addr string, slot *clientConn, timeou
 		log:          c.log,
 		opaque:       &c.opaque,
 		version:      c.cfg.Version,
+		serialize:    c.cfg.SerializeType,
 	})
 	slot.conn = conn
 	c.wg.Add(1)

@@ -356,3 +356,64 @@ func TestConcurrentCallsOneConnection(t *testing.T) {
 		t.Fatalf("%d server connections, want 1", n)
 	}
 }
+
+// A client configured for ROCKETMQ sends every request, sync, async and
+// oneway, with the binary header; its answers to the server's requests keep
+// the encoding the server chose.
+func TestClientSerializeType(t *testing.T) {
+	got := make(chan SerializeType, 4)
+	conns := make(chan *Conn, 1)
+	s := startServer(t, ServerConfig{}, func(s *Server) {
+		s.Handle(codeEcho, nil, func(c *Conn, req *Command) (*Command, error) {
+			got <- req.SerializeType
+			select {
+			case conns <- c:
+			default:
+			}
+			return echoHandler(c, req)
+		})
+	})
+	c := newTestClient(t, ClientConfig{SerializeType: SerializeRocketMQ})
+	c.Handle(codeRunningInfo, func(_ *Conn, req *Command) (*Command, error) {
+		return NewResponse(req, CodeSuccess, ""), nil
+	})
+	addr := s.Addr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+
+	resp := invoke(t, c, addr, NewRequest(codeEcho, map[string]string{"k": "v"}, []byte("b")))
+	if st := recv(t, got, "sync request"); st != SerializeRocketMQ {
+		t.Fatalf("sync request went as %v", st)
+	}
+	if resp.SerializeType != SerializeRocketMQ || resp.ExtFields["k"] != "v" || string(resp.Body) != "b" {
+		t.Fatalf("sync response: %v (%v)", resp, resp.SerializeType)
+	}
+	done := make(chan *Command, 1)
+	if err := c.InvokeAsync(ctx, addr, NewRequest(codeEcho, nil, nil), waitTimeout, func(r *Command, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, done, "async response")
+	if st := recv(t, got, "async request"); st != SerializeRocketMQ {
+		t.Fatalf("async request went as %v", st)
+	}
+	if err := c.InvokeOneway(ctx, addr, NewRequest(codeEcho, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if st := recv(t, got, "oneway request"); st != SerializeRocketMQ {
+		t.Fatalf("oneway request went as %v", st)
+	}
+
+	sc := recv(t, conns, "server conn")
+	r, err := sc.InvokeSync(ctx, NewRequest(codeRunningInfo, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SerializeType != SerializeJSON {
+		t.Fatalf("client answered a JSON request with %v", r.SerializeType)
+	}
+}

@@ -34,6 +34,8 @@ type connSettings struct {
 	stamp    bool
 	language LanguageCode
 	version  int32
+	// serialize replaces SerializeJSON on outgoing requests (not responses).
+	serialize SerializeType
 }
 
 // Conn is one live connection, server side or client side. Both sides may
@@ -267,13 +269,17 @@ func (c *Conn) deliver(resp *Command) {
 	cl.finish(resp, nil, false)
 }
 
-// stamp applies the owner's language and version to an outgoing command.
+// stamp applies the owner's language, version and request encoding to an
+// outgoing command.
 func (c *Conn) stamp(cmd *Command) {
 	if c.set.stamp {
 		cmd.Language = c.set.language
 		cmd.Version = c.set.version
 	} else if cmd.Version == 0 {
 		cmd.Version = c.set.version
+	}
+	if cmd.SerializeType == SerializeJSON && !cmd.IsResponse() {
+		cmd.SerializeType = c.set.serialize
 	}
 }
 

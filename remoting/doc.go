@@ -19,7 +19,8 @@
 // header (code int16, language byte, version int16, opaque int32, flag
 // int32, remark with int32 length, ext map with int32 length holding int16
 // key lengths and int32 value lengths). Both are decoded; a response is
-// encoded the way its request was. Codes that do not fit int16 cannot be
+// encoded the way its request was, and a Client sends its requests in
+// ClientConfig.SerializeType (JSON unless set). Codes that do not fit int16 cannot be
 // binary-encoded and give an error. A frame above MaxFrameSize (16 MiB,
 // counting the length prefix, as the Java decoder does) or one that does not
 // decode closes its connection after one log line naming the peer.
