@@ -10,7 +10,9 @@
 // a remoting.Client with a connection per broker and name server, the
 // client id ClientIP@InstanceName the brokers know it by, a route cache,
 // and goroutines started by Start and stopped by Shutdown, all spawned
-// through the instance so Shutdown can wait for every one:
+// through the instance so Shutdown can wait for every one. Its requests
+// carry JSON headers unless ClientOptions.SerializeType (or upstream's
+// ROCKETMQ_SERIALIZE_TYPE) asks for the cheaper ROCKETMQ binary ones:
 //
 //   - route refresh: every PollNameServerInterval (30 s) the routes of the
 //     client's topics are fetched again, from the name server that last

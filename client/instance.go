@@ -66,10 +66,11 @@ func newInstance(opts ClientOptions) (*instance, error) {
 	}
 	in.nsNext.Store(rand.Uint32())
 	in.rc = remoting.NewClient(remoting.ClientConfig{
-		DialTimeout: opts.CallTimeout,
-		Version:     protocol.CurrentVersion,
-		Logger:      opts.Logger,
-		Dial:        opts.Dial,
+		DialTimeout:   opts.CallTimeout,
+		Version:       protocol.CurrentVersion,
+		SerializeType: opts.serialize,
+		Logger:        opts.Logger,
+		Dial:          opts.Dial,
 	})
 	return in, nil
 }

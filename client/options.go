@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/rocketgo/rocketgo/remoting"
 )
 
 // ClientOptions are the settings every producer and consumer shares
@@ -33,10 +35,22 @@ type ClientOptions struct {
 	// (upstream mqClientApiTimeout); default 3 s.
 	CallTimeout time.Duration
 
+	// SerializeType encodes the headers of the requests the client sends:
+	// "JSON" or "ROCKETMQ" (the compact binary layout, cheaper to encode
+	// and decode), as upstream's rocketmq.serialize.type names them, in any
+	// case. Empty: the ROCKETMQ_SERIALIZE_TYPE environment variable, else
+	// JSON, as upstream. Brokers answer in the request's encoding.
+	SerializeType string
+
 	Logger *slog.Logger // default slog.Default()
 	// Dial is the TLS seam (nil: plain TCP).
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
+
+	serialize remoting.SerializeType // SerializeType, resolved
 }
+
+// serializeTypeEnv is upstream RemotingCommand.SERIALIZE_TYPE_ENV.
+const serializeTypeEnv = "ROCKETMQ_SERIALIZE_TYPE"
 
 const (
 	defaultPollNameServerInterval  = 30 * time.Second
@@ -87,7 +101,28 @@ func (o ClientOptions) resolve() (ClientOptions, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	st, err := resolveSerializeType(o.SerializeType)
+	if err != nil {
+		return o, err
+	}
+	o.serialize = st
 	return o, nil
+}
+
+// resolveSerializeType maps the option, or when it is empty the environment
+// variable, to a header encoding; neither set means JSON.
+func resolveSerializeType(name string) (remoting.SerializeType, error) {
+	from := "SerializeType"
+	if strings.TrimSpace(name) == "" {
+		name, from = os.Getenv(serializeTypeEnv), serializeTypeEnv
+	}
+	switch strings.ToUpper(strings.TrimSpace(name)) {
+	case "", "JSON":
+		return remoting.SerializeJSON, nil
+	case "ROCKETMQ":
+		return remoting.SerializeRocketMQ, nil
+	}
+	return 0, fmt.Errorf("client: %s %q: want JSON or ROCKETMQ", from, name)
 }
 
 // SplitNameServers splits a name server list written as upstream writes it,
