@@ -19,6 +19,7 @@ import (
 // consumerOptions are upstream Consumer's flags plus -q, -d and -from.
 type consumerOptions struct {
 	namesrv, topic, group string
+	serializeType         string
 	workers               int
 	filterType, expr      string
 	failRate              float64
@@ -33,6 +34,7 @@ func (o *consumerOptions) flags() *flag.FlagSet {
 	fs.StringVar(&o.namesrv, "n", defaultNamesrv(), "name server address list, `host:port;host:port` (default $NAMESRV_ADDR)")
 	fs.StringVar(&o.topic, "t", "BenchmarkTest", "topic")
 	fs.StringVar(&o.group, "g", "benchmark_consumer", "consumer group")
+	serializeTypeFlag(fs, &o.serializeType)
 	fs.IntVar(&o.workers, "w", 20, "consume goroutines")
 	fs.StringVar(&o.filterType, "f", "TAG", "filter type: TAG or SQL92")
 	fs.StringVar(&o.expr, "e", "*", "filter expression")
@@ -58,7 +60,7 @@ func (o *consumerOptions) check() error {
 	case o.quantity < 0 || o.duration < 0 || o.interval <= 0:
 		return fmt.Errorf("%w: -q, -d must not be negative, -ri must be positive", errUsage)
 	}
-	return nil
+	return checkSerializeType(o.serializeType)
 }
 
 // consumeStats counts consumed messages and their latencies. Only
@@ -112,7 +114,7 @@ func startConsumer(ctx context.Context, o consumerOptions, cs *consumeStats, std
 		from = client.ConsumeFromFirstOffset
 	}
 	c, err := client.NewPushConsumer(client.PushConsumerOptions{
-		ClientOptions:     clientOptions(o.namesrv, stderr),
+		ClientOptions:     clientOptions(o.namesrv, o.serializeType, stderr),
 		Group:             o.group,
 		ConsumeFrom:       from,
 		ConsumeGoroutines: o.workers,

@@ -40,7 +40,7 @@ func runE2E(ctx context.Context, o producerOptions, stdout, stderr io.Writer) er
 	}
 	cs := &consumeStats{}
 	cs.since.Store(time.Now().UnixNano())
-	copts := consumerOptions{namesrv: o.namesrv, topic: o.topic, group: o.consumerGroup, workers: o.consumerWorkers,
+	copts := consumerOptions{namesrv: o.namesrv, serializeType: o.serializeType, topic: o.topic, group: o.consumerGroup, workers: o.consumerWorkers,
 		filterType: "TAG", expr: "*", from: "last"}
 	c, _, err := startConsumer(ctx, copts, cs, stderr)
 	if err != nil {

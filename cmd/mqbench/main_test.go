@@ -122,6 +122,7 @@ func TestSmokeEndToEnd(t *testing.T) {
 	}{
 		{"SmokeE2E", []string{"-w", "4", "-s", "256", "-q", "200", "-cw", "4"}, 200, 1},
 		{"SmokeDelay", []string{"-w", "2", "-e", "1", "-q", "20", "-cw", "2"}, 20, 900_000},
+		{"SmokeBinary", []string{"-serializeType", "ROCKETMQ", "-w", "4", "-q", "200", "-cw", "4"}, 200, 1},
 	} {
 		out, res := runBench(t, bin, append([]string{"e2e", "-n", ns, "-t", tc.topic}, tc.args...)...)
 		if res.Sent != tc.sent || res.E2E == nil || res.E2E.Count != uint64(tc.sent) {
@@ -202,6 +203,8 @@ func TestBadUsage(t *testing.T) {
 		{"consumer", "-from", "middle"},
 		{"consumer", "-f", "REGEX"},
 		{"consumer", "-r", "2"},
+		{"producer", "-serializeType", "PROTOBUF"},
+		{"consumer", "-serializeType", "binary"},
 		{"e2e", "extra"},
 	} {
 		var out, errOut bytes.Buffer
