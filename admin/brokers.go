@@ -139,3 +139,17 @@ func routeBrokers(ctx context.Context, a *client.Admin, topic string) (*protocol
 	}
 	return route, addrs, nil
 }
+
+// readableQueues lists the read queues of topic's route on brokers whose
+// perm lets them be read, in route order.
+func readableQueues(route *protocol.TopicRouteData, topic string) []client.MessageQueue {
+	var mqs []client.MessageQueue
+	for _, qd := range route.QueueDatas {
+		if protocol.PermReadable(qd.Perm) {
+			for q := range qd.ReadQueueNums {
+				mqs = append(mqs, client.MessageQueue{Topic: topic, BrokerName: qd.BrokerName, QueueID: q})
+			}
+		}
+	}
+	return mqs
+}

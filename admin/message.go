@@ -314,14 +314,7 @@ func runPrintMsg(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	var mqs []client.MessageQueue
-	for _, qd := range route.QueueDatas {
-		if protocol.PermReadable(qd.Perm) {
-			for q := range qd.ReadQueueNums {
-				mqs = append(mqs, client.MessageQueue{Topic: topic, BrokerName: qd.BrokerName, QueueID: q})
-			}
-		}
-	}
+	mqs := readableQueues(route, topic)
 	slices.SortFunc(mqs, func(a, b client.MessageQueue) int {
 		return strings.Compare(a.BrokerName+"\x00"+strconv.Itoa(int(a.QueueID)), b.BrokerName+"\x00"+strconv.Itoa(int(b.QueueID)))
 	})

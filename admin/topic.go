@@ -452,14 +452,7 @@ func runAllocateMQ(ctx context.Context, x *Exec) error {
 	if err != nil {
 		return err
 	}
-	var mqs []client.MessageQueue
-	for _, qd := range route.QueueDatas {
-		if protocol.PermReadable(qd.Perm) {
-			for q := range qd.ReadQueueNums {
-				mqs = append(mqs, client.MessageQueue{Topic: topic, BrokerName: qd.BrokerName, QueueID: q})
-			}
-		}
-	}
+	mqs := readableQueues(route, topic)
 	slices.SortFunc(mqs, func(a, b client.MessageQueue) int {
 		return cmp.Or(cmp.Compare(a.BrokerName, b.BrokerName), cmp.Compare(a.QueueID, b.QueueID))
 	})
